@@ -1,0 +1,110 @@
+"""Run profiles: one place that says how big and how long a run is.
+
+A profile is plain data. The library reads it, the reproduction runner passes its name to every
+notebook as a papermill parameter, and one seed in it drives data generation, splits and training.
+
+========  ==========================================================================
+quick     tests and CI: a ≈1 500-USV synthetic dataset, minutes for everything
+default   the README's ``make reproduce`` on a laptop CPU: the paper's scale
+          (17 used mice, ≈10 000 USVs, 180 s recordings)
+paper     the paper's exact network and schedule (GPU); same data scale as default
+========  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from usvlib.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SynthScale:
+    """How much synthetic data a profile generates (the model itself is in ``usvlib.synth``).
+
+    Attributes
+    ----------
+    sex_recording_s : float
+        Length of each of the 18 sex-experiment recordings (the paper's are ≈180 s).
+    calls_per_s : float
+        Mean calling rate of a mouse; mice vary around it (see ``SynthModel.rate_sd_log``).
+        3.27 calls/s gives the paper's ≈10 000 USVs from 17 mice × 180 s.
+    n_cortexless, n_control : int
+        Mice of the strain experiment (Hammerschmidt et al. 2015 recorded 23 adult males;
+        the split between groups inside the Donders zip is not known).
+    strain_recording_s : float
+        Length of each strain-experiment recording.
+    """
+
+    sex_recording_s: float
+    calls_per_s: float
+    n_cortexless: int
+    n_control: int
+    strain_recording_s: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything that differs between a quick check and the full reproduction."""
+
+    name: str
+    seed: int
+    synth: SynthScale
+    description: str
+
+    def papermill_parameters(self) -> dict:
+        """The parameters every notebook receives for this profile (besides paths)."""
+        return {"profile": self.name, "seed": self.seed}
+
+
+_DEFAULT_SCALE = SynthScale(
+    sex_recording_s=180.0,
+    calls_per_s=3.27,
+    n_cortexless=12,
+    n_control=11,
+    strain_recording_s=45.0,
+)
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        seed=0,
+        synth=SynthScale(
+            sex_recording_s=27.0,
+            calls_per_s=3.27,
+            n_cortexless=4,
+            n_control=4,
+            strain_recording_s=10.0,
+        ),
+        description="tests and CI: ≈1 500 synthetic USVs, every notebook in minutes",
+    ),
+    "default": Profile(
+        name="default",
+        seed=0,
+        synth=_DEFAULT_SCALE,
+        description="laptop CPU: the paper's data scale, budgeted training",
+    ),
+    "paper": Profile(
+        name="paper",
+        seed=0,
+        synth=_DEFAULT_SCALE,
+        description="the paper's exact network and 90-epoch schedule (GPU)",
+    ),
+}
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """Return the profile called ``profile`` (a :class:`Profile` is returned unchanged)."""
+    if isinstance(profile, Profile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        names = ", ".join(PROFILES)
+        raise ConfigError(f"unknown profile {profile!r}: choose one of {names}") from None
+
+
+def with_seed(profile: str | Profile, seed: int) -> Profile:
+    """A copy of ``profile`` with another seed."""
+    return dataclasses.replace(get_profile(profile), seed=int(seed))

@@ -1,0 +1,1 @@
+"""A generative model of mouse USVs that writes datasets in the Donders layout."""
