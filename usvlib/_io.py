@@ -21,7 +21,8 @@ _CHUNK_BYTES = 1 << 20
 def temporary_sibling(path: Path) -> Path:
     """A unique temporary name next to ``path`` (same folder, so a rename is atomic)."""
     path = Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # keep the suffix: some writers (papermill, savefig) look at it
+    return path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
 
 
 @contextlib.contextmanager

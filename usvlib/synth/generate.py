@@ -37,10 +37,16 @@ import usvlib
 from usvlib._io import atomic_path, sha256_file, write_json_atomic, write_text_atomic
 from usvlib._seeding import rng_for
 from usvlib.errors import ConfigError
+from usvlib.manifest import write_manifest
 from usvlib.profiles import Profile, get_profile
-from usvlib.synth import oracle
+from usvlib.synth import GENERATOR_VERSION, oracle
 from usvlib.synth.model import SynthModel
-from usvlib.synth.population import SEX_EXPERIMENT, recenter_effects, sample_animals, sample_calls
+from usvlib.synth.population import (
+    SEX_EXPERIMENT,
+    recenter_effects,
+    sample_animals,
+    sample_calls,
+)
 from usvlib.synth.render import render_recording
 
 SEX_DIR = "Data/RawRecordings/Sex"
@@ -192,6 +198,7 @@ def generate_dataset(
         animals.to_csv(gt / "animals.csv", index=False, float_format="%.9g")
         config = {
             "generator": f"usvlib {usvlib.__version__}",
+        "generator_version": GENERATOR_VERSION,
             "profile": profile.name,
             "seed": profile.seed,
             "scale": dataclasses.asdict(profile.synth),
@@ -294,24 +301,6 @@ def compute_oracles(model: SynthModel, calls: pd.DataFrame, animals: pd.DataFram
             "evaluated_on": "Monte-Carlo calls of new animals (2000 per group x 20 calls)",
         }
     return out
-
-
-def write_manifest(root: Path, *, known: dict | None = None) -> Path:
-    """Write ``root/MANIFEST.txt``: ``SHA256 relative/path`` for every file, sorted by path."""
-    known = dict(known or {})
-    files = sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and p.name != "MANIFEST.txt"
-    )
-    todo = [f for f in files if f not in known]
-    with cf.ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
-        for rel, digest in zip(todo, pool.map(lambda f: sha256_file(root / f), todo)):
-            known[rel] = digest
-    text = "".join(f"{known[f]} {f}\n" for f in files)
-    path = root / "MANIFEST.txt"
-    write_text_atomic(path, text)
-    return path
 
 
 def _dataset_readme(profile: Profile) -> str:

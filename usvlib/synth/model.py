@@ -336,7 +336,8 @@ class NuisanceModel:
     ramp_s: tuple[float, float] = (0.0015, 0.004)
     am_depth: tuple[float, float] = (0.0, 0.3)
     am_rate_hz: tuple[float, float] = (5.0, 25.0)
-    broadband_gain: float = 2.5  # RMS of the broadband part re the fundamental, at degree 1
+    broadband_gain: float = 1.5  # RMS of the broadband part re the fundamental, at degree 1
+    broadband_width_hz: tuple[float, float] = (8_000.0, 25_000.0)  # spread around the contour
     two_part_gap_s: tuple[float, float] = (0.003, 0.010)
     two_part_high_duration_s: tuple[float, float] = (0.015, 0.045)
     two_part_jump_khz: tuple[float, float] = (22.0, 38.0)

@@ -210,7 +210,7 @@ def with_animals_llr(
         weights = counts.reindex(members.animal).fillna(0).to_numpy(float)
         weights = weights / weights.sum()
         lls = []
-        for (_, a), w in zip(members.iterrows(), weights):
+        for (_, a), w in zip(members.iterrows(), weights, strict=False):
             effects = {d.name: a[f"effect_{d.name}"] for d in model.dims}
             slots = {s: a[f"p_{s}"] for s in SLOTS}
             ll = call_log_likelihood(
@@ -371,3 +371,51 @@ def _with_nuisance(model: SynthModel, calls: pd.DataFrame) -> pd.DataFrame:
 
     nuisance = nuisance_columns(model, len(calls), rng_for(0, "oracle", "nuisance"))
     return realize(calls.assign(**nuisance), model)
+
+
+ORACLE_KEYS = {
+    "sex.across_animals": "fig0.oracle.across_animals",
+    "sex.with_animal": "fig0.oracle.with_animal",
+    "strain.across_animals": "fig0.oracle.strain_across_animals",
+}
+
+
+def oracle_table(oracle_json: dict) -> pd.DataFrame:
+    """The accuracies of ``ground_truth/oracle.json`` as a table (one row per setting)."""
+    rows = []
+    for key, rec in oracle_json.items():
+        if not isinstance(rec, dict):
+            continue
+        experiment, setting = key.split(".", 1)
+        rows.append({
+            "experiment": experiment,
+            "setting": setting,
+            "balanced_accuracy": rec["balanced_accuracy"],
+            "se": rec["se"],
+            "sd_over_animals": rec.get("animal_sd"),
+            "n_animals": rec.get("n_animals"),
+            "n_calls": rec["n_calls"],
+            "evaluated_on": rec["evaluated_on"],
+        })
+    return pd.DataFrame(rows)
+
+
+def record_oracles(ctx) -> pd.DataFrame:
+    """Record the dataset's oracle accuracies as results (keys ``fig0.oracle.*``).
+
+    The value is the balanced accuracy over the dataset's calls, the ``sd`` the spread of the
+    per-animal accuracy (comparable to the paper's mean +- SD over left-out mice), ``n`` the
+    number of calls; the standard error and the population value go into ``extra``.
+    """
+    oracle_json = ctx.dataset.oracle or {}
+    for src, key in ORACLE_KEYS.items():
+        rec = oracle_json.get(src)
+        if rec is None:
+            continue
+        pop = oracle_json.get(src.split(".")[0] + ".across_animals_population", {})
+        ctx.record(
+            key, rec["balanced_accuracy"], sd=rec.get("animal_sd"), n=rec["n_calls"],
+            extra={"se": rec["se"], "n_animals": rec.get("n_animals"),
+                   "population_value": pop.get("balanced_accuracy"), "population_se": pop.get("se")},
+        )
+    return oracle_table(oracle_json)

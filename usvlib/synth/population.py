@@ -59,7 +59,7 @@ def sample_animals(model: SynthModel, scale: SynthScale, seed: int) -> pd.DataFr
         base = base / base.sum()
         props = rng.dirichlet(model.slot_concentration * base)
         two_part = rng.uniform(*model.male_two_part_fraction) if row.sex == "male" else 0.0
-        for slot, p in zip([s for s in SLOTS if s != "two_part"], props):
+        for slot, p in zip([s for s in SLOTS if s != "two_part"], props, strict=False):
             animals.loc[i, f"p_{slot}"] = (1.0 - two_part) * p
         animals.loc[i, "p_two_part"] = two_part
         for dim in model.dims:
@@ -233,6 +233,7 @@ def nuisance_columns(model: SynthModel, n: int, rng: np.random.Generator) -> dic
         out[f"jump_spread_{j + 1}"] = rng.uniform(*nz.jump_spread, n) * rng.choice([-1.0, 1.0], n)
         out[f"break_gap_s_{j + 1}"] = rng.uniform(*nz.break_gap_s, n)
     out["ramp_s"] = rng.uniform(*nz.ramp_s, n)
+    out["broadband_width_hz"] = rng.uniform(*nz.broadband_width_hz, n)
     out["am_depth"] = rng.uniform(*nz.am_depth, n)
     out["am_rate_hz"] = rng.uniform(*nz.am_rate_hz, n)
     out["am_phase"] = rng.uniform(0, 2 * np.pi, n)

@@ -61,6 +61,10 @@ def main_element(call, rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
         f += np.float32(getattr(call, f"jump_hz_{j}")) * (u >= pos)
         gap = getattr(call, f"break_gap_s_{j}")
         gate[(t >= pos * call.duration_s) & (t < pos * call.duration_s + gap)] = 0.0
+    if gate.min() < 1:
+        # soften the silent gaps (0.4 ms Hann edges): a hard cut would click across all frequencies
+        k = np.hanning(max(3, int(0.0004 * rate_hz)) + 2)[1:-1].astype(np.float32)
+        gate = np.convolve(gate, k / k.sum(), mode="same").astype(np.float32)
     return f, gate
 
 
@@ -102,16 +106,34 @@ def _sin_of_turns(turns: np.ndarray) -> np.ndarray:
     return np.sin(frac, out=frac)
 
 
-def _tone(f: np.ndarray, env: np.ndarray, amplitude: float, harmonic: float, rate_hz: int) -> np.ndarray:
+def _tone(
+    f: np.ndarray, env: np.ndarray, amplitude: float, harmonic: float, rate_hz: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A tone following contour ``f`` (and its second harmonic); returns it and its carrier."""
     # the phase is accumulated in float64: a float32 running sum drifts within one call
     turns = np.cumsum(f, dtype=np.float64) / rate_hz
-    x = _sin_of_turns(turns)
+    carrier = _sin_of_turns(turns)
+    x = carrier.copy()
     if harmonic > 0:
         fade = np.clip((np.float32(HARMONIC_CEILING_HZ) - 2 * f) / np.float32(5_000.0), 0.0, 1.0)
         x += np.float32(harmonic) * fade * _sin_of_turns(2 * turns)
     x *= env
     x *= np.float32(amplitude)
-    return x
+    return x, carrier
+
+
+def _narrowband_noise(n: int, width_hz: float, rate_hz: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise low-passed to about ``width_hz``.
+
+    Three moving averages in a row (a near-Gaussian kernel, sidelobes below -39 dB) of white
+    noise, so the energy stays close to the contour.
+    """
+    k = max(1, round(rate_hz / width_hz))
+    x = rng.standard_normal(n + 3 * k, dtype=np.float32).astype(np.float64)
+    for _ in range(3):
+        c = np.cumsum(x)
+        x = c[k:] - c[:-k]
+    return (x / max(np.sqrt(np.mean(x**2)), 1e-12)).astype(np.float32)
 
 
 def render_call(
@@ -119,8 +141,9 @@ def render_call(
 ) -> tuple[np.ndarray, dict]:
     """Waveform of one call (floor RMS = 1) and what it truly is (mean/min/max frequency).
 
-    The broadband part is white noise under the call's envelope, at ``broadband_gain x degree``
-    times the fundamental's RMS.
+    The broadband part is the fundamental's carrier modulated by noise low-passed to
+    ``broadband_width_hz``, so it spreads energy around the contour, at ``broadband_gain x
+    degree`` times the fundamental's RMS.
     """
     nz = model.nuisance
     rate = model.rate_hz
@@ -134,9 +157,8 @@ def render_call(
     am = np.sin(np.float32(2 * np.pi * call.am_rate_hz) * t + np.float32(call.am_phase))
     env *= 1 + np.float32(call.am_depth) * am
     harmonic = call.harmonic_rel_amplitude if call.harmonic > 0 else 0.0
-    parts = [_tone(f, env, np.sqrt(2) * rms, harmonic, rate)]
-    contours = [f[gate > 0]]
-    envs = [env]
+    tone, carrier = _tone(f, env, np.sqrt(2) * rms, harmonic, rate)
+    parts, carriers, envs, contours = [tone], [carrier], [env], [f[gate > 0]]
     if call.family == "two_part":
         gap_n = round(call.high_gap_s * rate)
         n2 = max(round(call.high_duration_s * rate), 2)
@@ -144,15 +166,18 @@ def render_call(
         f2 = np.clip(call.center_freq_hz + call.high_jump_hz + call.high_slope_hz * u2, lo, hi)
         env2 = _ramps(n2, int(call.ramp_s * rate))
         rms2 = rms * 10 ** (call.high_level_db / 20)
-        parts += [np.zeros(gap_n, np.float32), _tone(f2, env2, np.sqrt(2) * rms2, harmonic, rate)]
+        tone2, carrier2 = _tone(f2, env2, np.sqrt(2) * rms2, harmonic, rate)
+        silence = np.zeros(gap_n, np.float32)
+        parts += [silence, tone2]
+        carriers += [silence, carrier2]
+        envs += [silence, env2]
         contours.append(f2)
-        envs += [np.zeros(gap_n, np.float32), env2]
     x = np.concatenate(parts)
     if call.broadband > 0:
-        envelope = np.concatenate(envs)
-        noise = rng.standard_normal(len(x), dtype=np.float32)
-        noise *= envelope
-        x += np.float32(nz.broadband_gain * call.broadband * rms) * noise
+        # noise around the contour: a carrier modulated by narrow-band noise, under the envelope
+        noise = _narrowband_noise(len(x), call.broadband_width_hz, rate, rng)
+        noise *= np.concatenate(carriers) * np.concatenate(envs)
+        x += np.float32(np.sqrt(2) * nz.broadband_gain * call.broadband * rms) * noise
     contour = np.concatenate(contours)
     truth = {
         "mean_freq_hz": float(contour.mean()),

@@ -1,0 +1,231 @@
+"""Reading and writing ultrasonic recordings, with checks that say what is wrong.
+
+Every problem with a file ends in an :class:`~usvlib.errors.AudioError` whose one-line
+message names the file, the problem and the fix: a missing, empty, truncated or non-audio file,
+a sampling rate too low for mouse USVs, several channels without a choice of one. Long files are
+read in blocks (``iter_blocks``) so memory stays bounded.
+
+A recording inside a zip archive (the strain set of the Donders data) is addressed as
+``"path/to/archive.zip::member/name.wav"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import struct
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from usvlib._io import atomic_path
+from usvlib.errors import AudioError
+
+MIN_RATE_HZ = 200_000
+"""Lowest sampling rate accepted: mouse USVs reach 100-120 kHz, so Nyquist must be above that."""
+
+ZIP_SEPARATOR = "::"
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a recording is, read from its header."""
+
+    path: str
+    rate_hz: int
+    n_channels: int
+    n_frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.rate_hz
+
+
+@contextlib.contextmanager
+def _open(path: str | os.PathLike) -> Iterator[tuple[io.BufferedIOBase, int]]:
+    """Open a file or a ``zip::member`` for binary reading; yield (stream, size in bytes)."""
+    text = os.fspath(path)
+    if ZIP_SEPARATOR in text:
+        archive, member = text.split(ZIP_SEPARATOR, 1)
+        if not Path(archive).is_file():
+            raise AudioError(f"{archive}: no such archive - check the path of {text}")
+        try:
+            zf = zipfile.ZipFile(archive)
+        except zipfile.BadZipFile:
+            raise AudioError(
+                f"{archive}: not a readable zip archive - re-copy it (usvlib verify checks the dataset)"
+            ) from None
+        with zf:
+            try:
+                info = zf.getinfo(member)
+            except KeyError:
+                raise AudioError(f"{text}: the archive has no member {member!r} - list it with `unzip -l`") from None
+            with zf.open(info) as fh:
+                yield fh, info.file_size
+        return
+    p = Path(text)
+    if not p.exists():
+        raise AudioError(f"{p}: no such file - check the path")
+    if p.is_dir():
+        raise AudioError(f"{p}: is a folder, not a recording - give the path of a WAV file")
+    with open(p, "rb") as fh:
+        yield fh, p.stat().st_size
+
+
+def _check_riff(stream: io.BufferedIOBase, size: int, name: str) -> None:
+    """Compare the data size a RIFF/WAVE header declares with the bytes actually present."""
+    head = stream.read(12)
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+        stream.seek(0)
+        return  # not a RIFF WAV: soundfile decides whether it can read it
+    pos = 12
+    endian = "<" if head[:4] == b"RIFF" else ">"
+    while pos + 8 <= size:
+        chunk = stream.read(8)
+        if len(chunk) < 8:
+            break
+        cid, csize = chunk[:4], struct.unpack(endian + "I", chunk[4:])[0]
+        pos += 8
+        if cid == b"data":
+            present = size - pos
+            # 0 and 0xFFFFFFFF are written by recorders that stream without knowing the size
+            if csize not in (0, 0xFFFFFFFF) and csize > present:
+                raise AudioError(
+                    f"{name}: truncated - the WAV header declares {csize} bytes of audio but only "
+                    f"{present} are present; re-copy the file (`usvlib verify` checks a dataset)"
+                )
+            break
+        pos += csize + (csize & 1)
+        stream.seek(pos)
+    stream.seek(0)
+
+
+def audio_info(path: str | os.PathLike, *, min_rate_hz: int = MIN_RATE_HZ) -> AudioInfo:
+    """Read and validate a recording's header.
+
+    Raises
+    ------
+    AudioError
+        If the file is missing, empty, truncated, not audio, has no samples, or is sampled
+        below ``min_rate_hz``.
+    """
+    name = os.fspath(path)
+    with _open(path) as (stream, size):
+        if size == 0:
+            raise AudioError(f"{name}: the file is empty (0 bytes) - re-copy it from the original recording")
+        _check_riff(stream, size, name)
+        try:
+            with sf.SoundFile(stream) as f:
+                info = AudioInfo(name, int(f.samplerate), int(f.channels), int(f.frames), f.format, f.subtype)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(
+                f"{name}: not a readable audio file ({exc}) - usvlib reads WAV (and FLAC); "
+                "check that the file is not corrupted or convert it"
+            ) from None
+    if info.n_frames == 0:
+        raise AudioError(f"{name}: contains no audio samples - re-copy it from the original recording")
+    if info.rate_hz < min_rate_hz:
+        raise AudioError(
+            f"{name}: sampled at {info.rate_hz} Hz, below the {min_rate_hz} Hz that mouse USVs "
+            "(up to ~120 kHz) need - use the original ultrasonic recording, not a resampled copy"
+        )
+    return info
+
+
+def _channel(info: AudioInfo, channel: int | None) -> int:
+    if channel is None:
+        if info.n_channels > 1:
+            raise AudioError(
+                f"{info.path}: has {info.n_channels} channels - choose one with channel=K "
+                f"(command line: --channel K), K from 0 to {info.n_channels - 1}"
+            )
+        return 0
+    if not 0 <= channel < info.n_channels:
+        raise AudioError(
+            f"{info.path}: has no channel {channel} - it has {info.n_channels} (0 to {info.n_channels - 1})"
+        )
+    return int(channel)
+
+
+def read_audio(
+    path: str | os.PathLike,
+    *,
+    channel: int | None = None,
+    start_s: float = 0.0,
+    stop_s: float | None = None,
+    min_rate_hz: int = MIN_RATE_HZ,
+) -> tuple[np.ndarray, int]:
+    """Read (part of) a recording as float32 in [-1, 1).
+
+    Parameters
+    ----------
+    path : path or ``"archive.zip::member"``
+    channel : int, optional
+        Which channel of a multi-channel file; required when there are several.
+    start_s, stop_s : float
+        Part to read, in seconds (default: all).
+    min_rate_hz : int
+        Reject files sampled below this.
+
+    Returns
+    -------
+    samples : ndarray of float32, shape (n,)
+    rate_hz : int
+    """
+    info = audio_info(path, min_rate_hz=min_rate_hz)
+    ch = _channel(info, channel)
+    start = max(0, round(start_s * info.rate_hz))
+    stop = info.n_frames if stop_s is None else min(info.n_frames, round(stop_s * info.rate_hz))
+    with _open(path) as (stream, _), sf.SoundFile(stream) as f:
+        f.seek(start)
+        data = f.read(max(stop - start, 0), dtype="float32", always_2d=True)
+    return np.ascontiguousarray(data[:, ch]), info.rate_hz
+
+
+def iter_blocks(
+    path: str | os.PathLike,
+    *,
+    block_s: float = 10.0,
+    overlap_s: float = 0.0,
+    channel: int | None = None,
+    min_rate_hz: int = MIN_RATE_HZ,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first_sample, samples)`` blocks of ``block_s`` seconds, overlapping by ``overlap_s``.
+
+    Memory is bounded by one block, whatever the length of the file.
+    """
+    if block_s <= 0 or overlap_s < 0 or overlap_s >= block_s:
+        raise AudioError(f"block_s must be > 0 and 0 <= overlap_s < block_s (got {block_s}, {overlap_s})")
+    info = audio_info(path, min_rate_hz=min_rate_hz)
+    ch = _channel(info, channel)
+    block = round(block_s * info.rate_hz)
+    step = block - round(overlap_s * info.rate_hz)
+    with _open(path) as (stream, _), sf.SoundFile(stream) as f:
+        start = 0
+        while start < info.n_frames:
+            f.seek(start)
+            data = f.read(min(block, info.n_frames - start), dtype="float32", always_2d=True)
+            yield start, np.ascontiguousarray(data[:, ch])
+            if start + block >= info.n_frames:
+                break
+            start += step
+
+
+def write_wav(path: str | os.PathLike, samples: np.ndarray, rate_hz: int) -> Path:
+    """Write mono int16 (or float in [-1, 1], converted) samples as a WAV, atomically."""
+    samples = np.asarray(samples)
+    if samples.ndim != 1:
+        raise AudioError(f"{path}: expected mono samples (1-D), got shape {samples.shape}")
+    if samples.dtype != np.int16:
+        samples = np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int16)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        sf.write(tmp, samples, int(rate_hz), subtype="PCM_16", format="WAV")
+    return path

@@ -1,0 +1,98 @@
+"""The ``usvlib`` command.
+
+::
+
+    usvlib synth --profile {quick,default,paper} --out DIR    generate a synthetic dataset
+    usvlib verify DIR [--only PATTERN ...]                     check a dataset against MANIFEST.txt
+    usvlib reproduce --profile P [--data DIR] [--only NN ...]  run the notebooks
+    usvlib profiles                                           list the profiles
+
+Errors about the user's input are printed on one line (``error: ...``) with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from usvlib.errors import UsvlibError
+from usvlib.profiles import PROFILES
+
+
+def _cmd_synth(args) -> int:
+    from usvlib.synth.generate import generate_dataset
+
+    started = time.perf_counter()
+    out = generate_dataset(
+        args.out, args.profile, workers=args.workers, overwrite=args.overwrite, progress=not args.quiet
+    )
+    if args.quiet:
+        print(out)
+    else:
+        print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from usvlib.manifest import verify_manifest
+
+    report = verify_manifest(args.dir, subset=args.only or None, rehash=True)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_reproduce(args) -> int:
+    from usvlib.reproduce import run
+
+    summary = run(args.profile, args.data, only=args.only, out_dir=args.out, progress=True)
+    total = sum(summary.seconds.values())
+    print(f"{len(summary.executed)} notebook(s) in {total:.0f} s; figures and numbers in {summary.out_dir}")
+    return 0
+
+
+def _cmd_profiles(args) -> int:
+    for p in PROFILES.values():
+        print(f"{p.name:8s} seed {p.seed}  {p.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="usvlib", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="generate a synthetic dataset in the Donders layout")
+    p.add_argument("--profile", default="quick", choices=list(PROFILES))
+    p.add_argument("--out", required=True, help="folder to create")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: available CPUs)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("verify", help="check a dataset folder against its MANIFEST.txt")
+    p.add_argument("dir")
+    p.add_argument("--only", nargs="*", help="relative paths or patterns to check (default: all)")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("reproduce", help="run the notebooks that regenerate the figures and numbers")
+    p.add_argument("--profile", default="default", choices=list(PROFILES))
+    p.add_argument("--data", default=None, help="dataset folder (default: the profile's synthetic dataset)")
+    p.add_argument("--only", nargs="*", help="notebook numbers to run, e.g. 00 03")
+    p.add_argument("--out", default=None, help="output folder (default: see README)")
+    p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("profiles", help="list the run profiles")
+    p.set_defaults(func=_cmd_profiles)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsvlibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,39 @@
+"""Where the project keeps data, caches and outputs.
+
+Inside a checkout (``pip install -e .``) everything lives under the checkout: ``data/``
+(synthetic datasets, caches), ``figures/`` and ``results/`` (the committed default run) and
+``build/`` (every other run). Installed elsewhere, the current folder plays that role. The
+environment variables ``USVLIB_DATA`` and ``USVLIB_CACHE`` move the data and cache folders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The checkout that holds this package, or the current folder."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "pyproject.toml").is_file() else Path.cwd()
+
+
+def data_dir() -> Path:
+    """``data/`` of the project (``$USVLIB_DATA`` overrides)."""
+    env = os.environ.get("USVLIB_DATA")
+    return Path(env) if env else project_root() / "data"
+
+
+def cache_dir() -> Path:
+    """``data/cache/`` (``$USVLIB_CACHE`` overrides)."""
+    env = os.environ.get("USVLIB_CACHE")
+    return Path(env) if env else data_dir() / "cache"
+
+
+def synthetic_dir(profile: str) -> Path:
+    """Where the synthetic dataset of a profile is generated."""
+    return data_dir() / "synthetic" / profile
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"

@@ -1,0 +1,255 @@
+"""Run the paper's notebooks in order, and what each notebook needs to find its way.
+
+``run()`` is what ``make reproduce`` and ``usvlib reproduce`` call: it makes sure the data are
+there (generating the profile's synthetic dataset once when no ``data_dir`` is given), executes
+``notebooks/NN_*.ipynb`` with papermill (parameters ``profile``, ``seed``, ``data_dir``,
+``out_dir``; working directory the project root), writes the executed copies to
+``build/<run>/notebooks/``, figures to ``<out>/figures/`` and numbers to ``<out>/results/``.
+
+The default profile on synthetic data writes to the project's committed ``figures/`` and
+``results/`` (and the numbers table of ``README.md``); every other run writes under
+``build/<profile>-<dataset>/`` unless an output folder is given, so a test never overwrites what
+the README shows.
+
+Inside a notebook, ``notebook_context(...)`` loads the dataset and returns a
+:class:`NotebookContext` with the output folders and a ``record`` that fills in the dataset
+and profile of every number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from usvlib._io import atomic_path, write_text_atomic
+from usvlib.dataset import Dataset, load_dataset
+from usvlib.errors import DatasetError, NotebookError
+from usvlib.paths import notebooks_dir, project_root, synthetic_dir
+from usvlib.profiles import Profile, get_profile
+from usvlib.results import ResultsStore
+
+README_START = "<!-- numbers:start -->"
+README_END = "<!-- numbers:end -->"
+
+
+def _stale_reason(root: Path, profile: Profile) -> str | None:
+    """Why an existing synthetic dataset does not match ``profile`` and the current model."""
+    from dataclasses import asdict
+
+    from usvlib.synth import GENERATOR_VERSION
+    from usvlib.synth.model import SynthModel
+    from usvlib.synth.oracle import model_fingerprint
+
+    cfg_path = root / "ground_truth" / "config.json"
+    if not (root / "MANIFEST.txt").is_file() or not cfg_path.is_file():
+        return "incomplete"
+    cfg = json.loads(cfg_path.read_text())
+    if cfg.get("model_fingerprint") != model_fingerprint(SynthModel()):
+        return "the generative model changed"
+    if cfg.get("generator_version") != GENERATOR_VERSION:
+        return "the renderer changed"
+    if cfg.get("seed") != profile.seed or cfg.get("scale") != asdict(profile.synth):
+        return "the profile's seed or scale changed"
+    return None
+
+
+def prepare_synthetic(profile: str | Profile, *, progress: bool = True) -> Path:
+    """The profile's synthetic dataset, generated now if absent or out of date."""
+    from usvlib.synth.generate import generate_dataset
+
+    profile = get_profile(profile)
+    root = synthetic_dir(profile.name)
+    if root.exists():
+        reason = _stale_reason(root, profile)
+        if reason is None:
+            return root
+        if progress:
+            print(f"regenerating {root}: {reason}")
+    elif progress:
+        print(f"generating the synthetic dataset of profile '{profile.name}' in {root}")
+    return generate_dataset(root, profile, overwrite=True, progress=progress)
+
+
+def dataset_label(dataset: Dataset) -> str:
+    """'synthetic' or 'real', as results are labelled."""
+    return "synthetic" if dataset.is_synthetic else "real"
+
+
+def default_out_dir(profile: Profile, label: str) -> Path:
+    """Where a run's figures and numbers go (see the module docstring)."""
+    if profile.name == "default" and label == "synthetic":
+        return project_root()
+    return project_root() / "build" / f"{profile.name}-{label}"
+
+
+def list_notebooks(only: list[str] | None = None) -> list[Path]:
+    """``notebooks/NN_*.ipynb`` in order, optionally only those whose NN is in ``only``."""
+    books = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        wanted = {f"{int(x):02d}" for x in only}
+        unknown = wanted - {p.name[:2] for p in books}
+        if unknown:
+            have = ", ".join(p.name[:2] for p in books)
+            raise NotebookError(f"no notebook numbered {', '.join(sorted(unknown))} (there are {have})")
+        books = [p for p in books if p.name[:2] in wanted]
+    return books
+
+
+@dataclass
+class RunSummary:
+    """What a reproduction run did."""
+
+    out_dir: Path
+    executed: list[Path] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+
+def _failure(nb_path: Path, out_path: Path, exc: Exception) -> NotebookError:
+    cell = getattr(exc, "exec_count", None)
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    where = f"cell [{cell}]" if cell is not None else "a cell"
+    return NotebookError(
+        f"notebook {nb_path.name} failed in {where}: {ename}: {evalue} - "
+        f"the executed copy with the full traceback is {out_path}"
+    )
+
+
+def run(
+    profile: str | Profile = "default",
+    data_dir: str | os.PathLike | None = None,
+    *,
+    only: list[str] | None = None,
+    out_dir: str | os.PathLike | None = None,
+    kernel_name: str | None = None,
+    progress: bool = True,
+) -> RunSummary:
+    """Execute the notebooks for ``profile`` on ``data_dir`` (default: the synthetic dataset).
+
+    Raises
+    ------
+    NotebookError
+        Naming the notebook and cell that failed; the run stops there.
+    """
+    import papermill as pm
+
+    profile = get_profile(profile)
+    data = Path(data_dir) if data_dir else prepare_synthetic(profile, progress=progress)
+    if not data.is_dir():
+        raise DatasetError(f"{data}: no such folder - pass the dataset folder with --data")
+    label = "synthetic" if (data / "ground_truth" / "config.json").is_file() else "real"
+    out = Path(out_dir) if out_dir else default_out_dir(profile, label)
+    executed_dir = project_root() / "build" / f"{profile.name}-{label}" / "notebooks"
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    summary = RunSummary(out_dir=out)
+    for nb in list_notebooks(only):
+        target = executed_dir / nb.name
+        started = time.perf_counter()
+        if progress:
+            print(f"running {nb.name} ({profile.name}, {label} data) ...", flush=True)
+        params = {"profile": profile.name, "seed": profile.seed, "data_dir": str(data.resolve()),
+                  "out_dir": str(out.resolve())}
+        try:
+            with atomic_path(target) as tmp:
+                try:
+                    pm.execute_notebook(
+                        str(nb), str(tmp), parameters=params, cwd=str(project_root()),
+                        kernel_name=kernel_name, progress_bar=False, log_output=False,
+                    )
+                except pm.PapermillExecutionError as exc:
+                    os.replace(tmp, target)  # keep the failed copy: it holds the traceback
+                    raise _failure(nb, target, exc) from None
+        except NotebookError:
+            raise
+        summary.executed.append(target)
+        summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
+        if progress:
+            print(f"  done in {summary.seconds[nb.name]} s -> {target}", flush=True)
+    if out.resolve() == project_root().resolve():
+        update_readme_numbers(project_root() / "README.md", ResultsStore(out / "results").markdown_path)
+    return summary
+
+
+def update_readme_numbers(readme: Path, numbers_md: Path) -> bool:
+    """Copy the numbers table into README.md between its markers; False if there are none."""
+    if not readme.is_file() or not numbers_md.is_file():
+        return False
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    table = numbers_md.read_text().split("\n", 2)[2].strip()  # drop the title line
+    new = re.sub(
+        re.escape(README_START) + r".*?" + re.escape(README_END),
+        lambda _: f"{README_START}\n{table}\n{README_END}",
+        text,
+        flags=re.S,
+    )
+    if new != text:
+        write_text_atomic(readme, new)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# inside a notebook
+
+
+@dataclass
+class NotebookContext:
+    """What a notebook needs: the dataset, where outputs go, and how to record numbers."""
+
+    profile: Profile
+    dataset: Dataset
+    out_dir: Path
+    notebook: str = ""
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out_dir / "figures"
+
+    @property
+    def results(self) -> ResultsStore:
+        return ResultsStore(self.out_dir / "results")
+
+    @property
+    def label(self) -> str:
+        return dataset_label(self.dataset)
+
+    def record(self, key: str, value: float, **kwargs) -> dict:
+        """``ResultsStore.record`` with this run's dataset, profile and notebook filled in."""
+        kwargs.setdefault("source", self.notebook)
+        return self.results.record(key, value, dataset=self.label, profile=self.profile.name, **kwargs)
+
+    def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
+        """Save ``fig`` as ``figures/<name>.png`` atomically and return its path."""
+        path = self.figures_dir / f"{name}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+        return path
+
+
+def notebook_context(
+    profile: str = "quick",
+    data_dir: str | None = None,
+    out_dir: str | None = None,
+    *,
+    notebook: str = "",
+    seed: int | None = None,
+) -> NotebookContext:
+    """Set a notebook up: load the data (synthetic of ``profile`` when ``data_dir`` is empty).
+
+    Run by hand in JupyterLab without parameters, a notebook uses the quick profile and writes
+    under ``build/``.
+    """
+    from usvlib.plots import apply_style
+    from usvlib.profiles import with_seed
+
+    prof = get_profile(profile) if seed is None else with_seed(profile, seed)
+    data = Path(data_dir) if data_dir else prepare_synthetic(prof, progress=True)
+    dataset = load_dataset(data)
+    out = Path(out_dir) if out_dir else default_out_dir(prof, dataset_label(dataset))
+    apply_style()
+    return NotebookContext(prof, dataset, out, notebook)

@@ -1,0 +1,198 @@
+"""Every number of the reproduction, under a stable key, next to the paper's.
+
+A run records each number with ``ResultsStore.record``: its value, uncertainty, n, unit, the
+dataset it was computed on (``synthetic`` or ``real``) and the profile. The store keeps
+``numbers.json`` (key -> record) and ``NUMBERS.md`` (the same as a table, with the paper's
+value beside each). A number computed on synthetic data is never a reproduction of the paper's
+real-data number: the table says which dataset each value comes from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from usvlib._io import write_json_atomic, write_text_atomic
+from usvlib.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class PaperNumber:
+    """What the paper reports for a key (``value`` None where it gives no number)."""
+
+    description: str
+    value: float | None = None
+    sd: float | None = None
+    unit: str = "fraction"
+    statement: str = ""
+
+
+PAPER_NUMBERS: dict[str, PaperNumber] = {
+    "fig0.oracle.across_animals": PaperNumber(
+        "Bayes-optimal accuracy, new animal (synthetic data only)",
+        statement="synthetic-only ceiling",
+    ),
+    "fig0.oracle.with_animal": PaperNumber(
+        "Bayes-optimal accuracy, the dataset's animals known (synthetic data only)",
+        statement="synthetic-only ceiling",
+    ),
+    "fig0.oracle.strain_across_animals": PaperNumber(
+        "Bayes-optimal accuracy cortexless vs control, new animal (synthetic data only)",
+        statement="synthetic-only ceiling",
+    ),
+    "fig1.detection.f1_synthetic": PaperNumber("detection F1 against the synthetic truth"),
+    "fig1.detection.f1_real": PaperNumber("detection F1 on the real amvoc clips (manual labels)"),
+    "fig3.dnn.across_animals": PaperNumber(
+        "DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066
+    ),
+    "fig3.ridge.across_animals": PaperNumber("ridge, spectrogram -> sex", 0.507, 0.016),
+    "fig3.svm.across_animals": PaperNumber("linear SVM, spectrogram -> sex", 0.562, 0.019),
+    "fig3.dnn.shuffled": PaperNumber("DNN, shuffled labels", statement="chance"),
+    "fig3.ridge.shuffled": PaperNumber("ridge, shuffled labels", statement="chance"),
+    "fig3.svm.shuffled": PaperNumber("SVM, shuffled labels", statement="chance"),
+    "fig3.dnn.breaks_control": PaperNumber(
+        "DNN spectrogram -> breaks (binary), control", statement="significantly better than sex"
+    ),
+    "fig3.dnn.example_fold": PaperNumber(
+        "representative fold (female #1)", 0.80, statement="~80 % after ~6k iterations"
+    ),
+    "fig4.property_dnn.direction": PaperNumber("spectrogram -> direction DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.peaks": PaperNumber("spectrogram -> peaks DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.breaks": PaperNumber("spectrogram -> breaks DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.broadband": PaperNumber("spectrogram -> broadband DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.tremolo": PaperNumber("spectrogram -> tremolo DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.complex": PaperNumber("spectrogram -> complex DNN", statement="57-82 % (range over properties)"),
+    "fig4.properties.dnn": PaperNumber("properties -> sex, DNN", 0.596, 0.030),
+    "fig4.properties.ridge": PaperNumber("properties -> sex, ridge", statement="similar to the DNN"),
+    "fig4.properties.svm": PaperNumber("properties -> sex, SVM", statement="similar to the DNN"),
+    "fig4.semiconv.dnn": PaperNumber("semi-convolutional DNN", 0.64),
+    "fig5.dnn.random_split": PaperNumber("DNN with individual properties (random 10-fold)", 0.85),
+    "fig5.identity.accuracy": PaperNumber("animal identity (17-way)", statement="not found"),
+    "fig6.fc_correlation.mean": PaperNumber("mean FC-layer correlation", 0.2, unit="correlation"),
+    "fig8.dnn.across_animals": PaperNumber("cortexless vs control, DNN", statement="above chance"),
+}
+
+DATASETS = ("synthetic", "real")
+UNITS = ("fraction", "correlation", "f1", "count", "seconds", "ratio", "hz")
+
+
+def _finite(x, name: str, key: str) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise ConfigError(f"result {key}: {name} must be a number, got {x!r}") from None
+    if not math.isfinite(v):
+        raise ConfigError(f"result {key}: {name} is {v} - record a finite number or nothing")
+    return v
+
+
+class ResultsStore:
+    """The numbers of one run: ``folder/numbers.json`` and ``folder/NUMBERS.md``."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.json_path = self.folder / "numbers.json"
+        self.markdown_path = self.folder / "NUMBERS.md"
+
+    def load(self) -> dict:
+        """All recorded numbers (key -> record)."""
+        if not self.json_path.is_file():
+            return {}
+        return json.loads(self.json_path.read_text())
+
+    def record(
+        self,
+        key: str,
+        value: float,
+        *,
+        dataset: str,
+        profile: str,
+        sd: float | None = None,
+        n: int | None = None,
+        unit: str | None = None,
+        source: str = "",
+        extra: dict | None = None,
+    ) -> dict:
+        """Record ``value`` under ``key`` (replacing an earlier value) and rewrite both files.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown key, a dataset other than synthetic/real, a non-finite value, or a
+            fraction outside [0, 1].
+        """
+        if key not in PAPER_NUMBERS:
+            raise ConfigError(f"unknown result key {key!r}: add it to usvlib.results.PAPER_NUMBERS first")
+        if dataset not in DATASETS:
+            raise ConfigError(f"result {key}: dataset must be one of {DATASETS}, got {dataset!r}")
+        paper = PAPER_NUMBERS[key]
+        unit = unit or paper.unit
+        if unit not in UNITS:
+            raise ConfigError(f"result {key}: unknown unit {unit!r} (one of {UNITS})")
+        v = _finite(value, "value", key)
+        if unit == "fraction" and not 0.0 <= v <= 1.0:
+            raise ConfigError(f"result {key}: a fraction must lie in [0, 1], got {v}")
+        entry = {
+            "value": v,
+            "sd": _finite(sd, "sd", key),
+            "n": None if n is None else int(n),
+            "unit": unit,
+            "paper": paper.value,
+            "paper_sd": paper.sd,
+            "paper_statement": paper.statement,
+            "description": paper.description,
+            "dataset": dataset,
+            "profile": profile,
+            "source": source,
+        }
+        if extra:
+            entry["extra"] = extra
+        numbers = self.load()
+        numbers[key] = entry
+        numbers = dict(sorted(numbers.items()))
+        write_json_atomic(self.json_path, numbers)
+        write_text_atomic(self.markdown_path, render_markdown(numbers))
+        return entry
+
+
+def _fmt(value: float | None, sd: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if unit == "fraction":
+        text = f"{100 * value:.1f} %"
+        return text if sd is None else f"{100 * value:.1f} ± {100 * sd:.1f} %"
+    text = f"{value:.3g}"
+    return text if sd is None else f"{value:.3g} ± {sd:.2g}"
+
+
+def render_markdown(numbers: dict) -> str:
+    """The numbers as a Markdown table, every known key in order, the paper's value beside."""
+    lines = [
+        "# Numbers of this run",
+        "",
+        "Each row: what the paper reports (real data) and what this run computed, with the",
+        "dataset it used. **A value on synthetic data is not a reproduction of the paper's",
+        "real-data number**: it shows that the pipeline recovers what the generator put in.",
+        "",
+        "| key | quantity | paper (real data) | this run | dataset | profile | n |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, paper in PAPER_NUMBERS.items():
+        rec = numbers.get(key)
+        paper_text = _fmt(paper.value, paper.sd, paper.unit) or paper.statement or "—"
+        if paper.value is not None and paper.statement:
+            paper_text += f" ({paper.statement})"
+        if rec is None:
+            lines.append(f"| `{key}` | {paper.description} | {paper_text} | not computed yet | | | |")
+            continue
+        n = "" if rec.get("n") is None else str(rec["n"])
+        lines.append(
+            f"| `{key}` | {paper.description} | {paper_text} | {_fmt(rec['value'], rec['sd'], rec['unit'])} "
+            f"| {rec['dataset']} | {rec['profile']} | {n} |"
+        )
+    return "\n".join(lines) + "\n"
