@@ -113,9 +113,7 @@ class Dataset:
     def calls(self, experiment: str = "sex", *, used_only: bool = True) -> pd.DataFrame:
         """Ground-truth calls of ``experiment`` (synthetic data only)."""
         if self.ground_truth is None:
-            raise DatasetError(
-                f"{self.root}: real data carry no call times - detect the calls first (usvlib detect)"
-            )
+            raise DatasetError(f"{self.root}: real data carry no call times - detect the calls first (usvlib detect)")
         gt = self.ground_truth[self.ground_truth.experiment == experiment]
         if used_only:
             gt = gt[gt.animal.isin(self.used_recordings(experiment).animal)]
@@ -135,10 +133,17 @@ def _sex_recordings(root: Path, exclude: tuple[str, ...]) -> list[dict]:
             if p.suffix.lower() != ".wav" or not m:
                 continue
             sex = "female" if m.group(1).lower() == "fem" else "male"
-            rows.append({
-                "recording": p.stem, "path": str(p), "experiment": "sex", "animal": p.stem,
-                "sex": sex, "group": sex, "used": p.stem not in exclude,
-            })
+            rows.append(
+                {
+                    "recording": p.stem,
+                    "path": str(p),
+                    "experiment": "sex",
+                    "animal": p.stem,
+                    "sex": sex,
+                    "group": sex,
+                    "used": p.stem not in exclude,
+                }
+            )
     # file order as the paper numbers them: females 01..10, then males 01..08
     rows.sort(key=lambda r: (r["sex"] != "female", int(_RECORDING_RE.match(r["recording"]).group(2))))
     return rows
@@ -177,10 +182,17 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
             unclear.append(member)
             continue
         name = Path(member).stem
-        rows.append({
-            "recording": name, "path": path, "experiment": "strain", "animal": name,
-            "sex": "male", "group": group, "used": True,
-        })
+        rows.append(
+            {
+                "recording": name,
+                "path": path,
+                "experiment": "strain",
+                "animal": name,
+                "sex": "male",
+                "group": group,
+                "used": True,
+            }
+        )
     if unclear:
         notes.append(
             f"{len(unclear)} strain recordings whose group (cortexless/control) is not in their "
@@ -194,7 +206,7 @@ def _columns_from_name(path: Path) -> list[str]:
     stem = path.stem
     if not stem.startswith("features_"):
         raise DatasetError(f"{path}: expected a file named features_<col>_<col>...csv")
-    return stem[len("features_"):].split("_")
+    return stem[len("features_") :].split("_")
 
 
 def _looks_like_header(first_line: str, columns: list[str]) -> bool:
@@ -252,9 +264,11 @@ def load_properties(
     if incomplete.any():
         rows = (np.flatnonzero(incomplete.to_numpy()) + (2 if header else 1))[:10]
         cols = sorted(raw.columns[raw.isna().any()])
+        n_bad = int(incomplete.sum())
         msg = (
-            f"{path}: {int(incomplete.sum())} rows lack a value (lines {', '.join(map(str, rows))}"
-            f"{' ...' if incomplete.sum() > 10 else ''}; columns {', '.join(cols)})"
+            f"{path}: {n_bad} row{'s' if n_bad > 1 else ''} without a value (line{'s' if n_bad > 1 else ''} "
+            f"{', '.join(map(str, rows))}{' ...' if n_bad > 10 else ''}; column{'s' if len(cols) > 1 else ''} "
+            f"{', '.join(cols)})"
         )
         if on_missing == "error":
             raise DatasetError(msg + " - fill them in, or pass on_missing='drop' to leave those rows out")
@@ -315,8 +329,14 @@ def _read_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[s
     for r in recordings.itertuples(index=False):
         try:
             info = audio_info(r.path)
-            info_rows.append({"rate_hz": info.rate_hz, "n_frames": info.n_frames,
-                              "duration_s": info.duration_s, "n_channels": info.n_channels})
+            info_rows.append(
+                {
+                    "rate_hz": info.rate_hz,
+                    "n_frames": info.n_frames,
+                    "duration_s": info.duration_s,
+                    "n_channels": info.n_channels,
+                }
+            )
         except AudioError as exc:
             problems.append(str(exc))
             info_rows.append({"rate_hz": np.nan, "n_frames": np.nan, "duration_s": np.nan, "n_channels": np.nan})
@@ -324,7 +344,8 @@ def _read_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[s
     if problems:
         if not skip_unreadable:
             raise DatasetError(
-                f"{len(problems)} recording(s) cannot be used:\n  " + "\n  ".join(problems)
+                f"{len(problems)} recording(s) cannot be used:\n  "
+                + "\n  ".join(problems)
                 + "\n(pass skip_unreadable=True, or --skip-unreadable, to continue without them)"
             )
         notes.extend(problems)
@@ -399,9 +420,9 @@ def load_dataset(
 
     properties = None
     if features.is_file():
-        sex_recs = recordings[recordings.experiment == "sex"]
+        # animal ids follow the file order of all sex recordings, readable or not
         properties, prop_notes = load_properties(
-            features, sex_codes=sex_codes, on_missing=on_missing, recordings=sex_recs
+            features, sex_codes=sex_codes, on_missing=on_missing, recordings=pd.DataFrame(sex_rows)
         )
         notes.extend(prop_notes)
 
@@ -458,7 +479,8 @@ def load_user_recordings(
     absent = [p for p in table.path if ZIP_SEPARATOR not in p and not Path(p).is_file()]
     if absent:
         raise DatasetError(
-            f"{manifest_csv}: {len(absent)} listed file(s) do not exist: " + ", ".join(absent[:5])
+            f"{manifest_csv}: {len(absent)} listed file(s) do not exist: "
+            + ", ".join(absent[:5])
             + (" ..." if len(absent) > 5 else "")
         )
     if "sex" in table:
@@ -478,15 +500,17 @@ def load_user_recordings(
         raise DatasetError(
             f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])}"
         )
-    recordings = pd.DataFrame({
-        "recording": [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in table.path],
-        "path": table.path,
-        "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
-        "animal": table.animal.str.strip(),
-        "sex": table.sex,
-        "group": table.group,
-        "used": True,
-    })
+    recordings = pd.DataFrame(
+        {
+            "recording": [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in table.path],
+            "path": table.path,
+            "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
+            "animal": table.animal.str.strip(),
+            "sex": table.sex,
+            "group": table.group,
+            "used": True,
+        }
+    )
     notes: list[str] = []
     if read_headers:
         recordings = _read_headers(recordings, skip_unreadable, notes)

@@ -185,11 +185,7 @@ def verify_manifest(
 def write_manifest(root: Path, *, known: dict | None = None) -> Path:
     """Write ``root/MANIFEST.txt``: ``SHA256 relative/path`` for every file, sorted by path."""
     known = dict(known or {})
-    files = sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and p.name != MANIFEST_NAME
-    )
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != MANIFEST_NAME)
     todo = [f for f in files if f not in known]
     with cf.ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
         for rel, digest in zip(todo, pool.map(lambda f: sha256_file(root / f), todo), strict=False):

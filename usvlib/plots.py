@@ -18,25 +18,31 @@ GROUP_COLORS = {**SEX_COLORS, "cortexless": "#e08a1e", "control": "#4f9a5a"}
 
 def apply_style() -> None:
     """A compact, print-friendly style used by every figure."""
-    plt.rcParams.update({
-        "figure.dpi": 110,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 10,
-        "axes.labelsize": 9,
-        "xtick.labelsize": 8,
-        "ytick.labelsize": 8,
-        "legend.fontsize": 8,
-        "font.family": "DejaVu Sans",
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 10,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            "font.family": "DejaVu Sans",
+        }
+    )
 
 
 def calls_per_animal(counts: pd.DataFrame, *, title: str = "USVs per recording") -> plt.Figure:
     """Bar chart of ``usv_counts`` (used recordings), coloured by group."""
     used = counts[counts.used & counts.n_usvs.notna()]
-    fig, axes = plt.subplots(1, max(1, used.experiment.nunique()), figsize=(10, 3), squeeze=False,
-                             gridspec_kw={"width_ratios": [used[used.experiment == e].shape[0]
-                                                           for e in used.experiment.unique()] or [1]})
+    fig, axes = plt.subplots(
+        1,
+        max(1, used.experiment.nunique()),
+        figsize=(10, 3),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [used[used.experiment == e].shape[0] for e in used.experiment.unique()] or [1]},
+    )
     for ax, (experiment, part) in zip(axes[0], used.groupby("experiment", sort=False), strict=False):
         colors = [GROUP_COLORS.get(g, "grey") for g in part.group]
         ax.bar(range(len(part)), part.n_usvs.astype(float), color=colors)
@@ -56,9 +62,15 @@ def spectrogram_panel(ax, samples: np.ndarray, rate_hz: int, *, t0_s: float = 0.
     db = 20 * np.log10(spec + 1e-9)
     top = db.max() if db.size else 0.0
     ax.imshow(
-        db, origin="lower", aspect="auto", cmap="magma", vmin=top - dynamic_db, vmax=top,
+        db,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        vmin=top - dynamic_db,
+        vmax=top,
         extent=[1e3 * (t0_s + times[0]), 1e3 * (t0_s + times[-1]), freqs[0] / 1e3, freqs[-1] / 1e3]
-        if len(times) else None,
+        if len(times)
+        else None,
     )
     ax.set_ylabel("kHz")
     ax.set_xlabel("ms")
@@ -144,8 +156,12 @@ def oracle_per_animal(oracle_json: dict, experiment: str = "sex") -> plt.Figure:
             continue
         per = pd.Series(rec["per_animal_accuracy"])
         animals = per.index if animals is None else animals
-        ax.bar(np.arange(len(per)) + (i - 0.5) * width, per.reindex(animals), width,
-               label=f"{label}: {100 * rec['balanced_accuracy']:.1f} % (balanced)")
+        ax.bar(
+            np.arange(len(per)) + (i - 0.5) * width,
+            per.reindex(animals),
+            width,
+            label=f"{label}: {100 * rec['balanced_accuracy']:.1f} % (balanced)",
+        )
     if animals is not None:
         ax.set_xticks(range(len(animals)))
         ax.set_xticklabels(animals, rotation=90, fontsize=6)

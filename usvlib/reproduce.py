@@ -151,14 +151,23 @@ def run(
         started = time.perf_counter()
         if progress:
             print(f"running {nb.name} ({profile.name}, {label} data) ...", flush=True)
-        params = {"profile": profile.name, "seed": profile.seed, "data_dir": str(data.resolve()),
-                  "out_dir": str(out.resolve())}
+        params = {
+            "profile": profile.name,
+            "seed": profile.seed,
+            "data_dir": str(data.resolve()),
+            "out_dir": str(out.resolve()),
+        }
         try:
             with atomic_path(target) as tmp:
                 try:
                     pm.execute_notebook(
-                        str(nb), str(tmp), parameters=params, cwd=str(project_root()),
-                        kernel_name=kernel_name, progress_bar=False, log_output=False,
+                        str(nb),
+                        str(tmp),
+                        parameters=params,
+                        cwd=str(project_root()),
+                        kernel_name=kernel_name,
+                        progress_bar=False,
+                        log_output=False,
                     )
                 except pm.PapermillExecutionError as exc:
                     os.replace(tmp, target)  # keep the failed copy: it holds the traceback

@@ -45,9 +45,7 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     ),
     "fig1.detection.f1_synthetic": PaperNumber("detection F1 against the synthetic truth"),
     "fig1.detection.f1_real": PaperNumber("detection F1 on the real amvoc clips (manual labels)"),
-    "fig3.dnn.across_animals": PaperNumber(
-        "DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066
-    ),
+    "fig3.dnn.across_animals": PaperNumber("DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066),
     "fig3.ridge.across_animals": PaperNumber("ridge, spectrogram -> sex", 0.507, 0.016),
     "fig3.svm.across_animals": PaperNumber("linear SVM, spectrogram -> sex", 0.562, 0.019),
     "fig3.dnn.shuffled": PaperNumber("DNN, shuffled labels", statement="chance"),
@@ -59,10 +57,14 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig3.dnn.example_fold": PaperNumber(
         "representative fold (female #1)", 0.80, statement="~80 % after ~6k iterations"
     ),
-    "fig4.property_dnn.direction": PaperNumber("spectrogram -> direction DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.direction": PaperNumber(
+        "spectrogram -> direction DNN", statement="57-82 % (range over properties)"
+    ),
     "fig4.property_dnn.peaks": PaperNumber("spectrogram -> peaks DNN", statement="57-82 % (range over properties)"),
     "fig4.property_dnn.breaks": PaperNumber("spectrogram -> breaks DNN", statement="57-82 % (range over properties)"),
-    "fig4.property_dnn.broadband": PaperNumber("spectrogram -> broadband DNN", statement="57-82 % (range over properties)"),
+    "fig4.property_dnn.broadband": PaperNumber(
+        "spectrogram -> broadband DNN", statement="57-82 % (range over properties)"
+    ),
     "fig4.property_dnn.tremolo": PaperNumber("spectrogram -> tremolo DNN", statement="57-82 % (range over properties)"),
     "fig4.property_dnn.complex": PaperNumber("spectrogram -> complex DNN", statement="57-82 % (range over properties)"),
     "fig4.properties.dnn": PaperNumber("properties -> sex, DNN", 0.596, 0.030),

@@ -32,16 +32,20 @@ class SpectrogramParams:
         return max(1, round(self.hop_s * rate_hz))
 
     def band(self, rate_hz: int) -> tuple[np.ndarray, slice]:
-        """Frequencies (Hz) of the kept bins and the slice of the rfft output they are."""
+        """Frequencies (Hz) of the kept bins and the slice of the rfft output they are.
+
+        Below 300 kHz the band ends at the Nyquist frequency (250 kHz: 10.2-124.8 kHz).
+        """
         n = self.window_samples(rate_hz)
         freqs = np.fft.rfftfreq(n, 1.0 / rate_hz)
         tol = 1e-6 * rate_hz / n
         lo = int(np.searchsorted(freqs, self.fmin_hz - tol))
-        hi = int(np.searchsorted(freqs, self.fmax_hz + tol, side="right"))
-        if self.fmax_hz >= rate_hz / 2:
+        top = min(self.fmax_hz + tol, rate_hz / 2 - tol)
+        hi = int(np.searchsorted(freqs, top, side="right"))
+        if hi <= lo:
             raise ConfigError(
-                f"fmax_hz={self.fmax_hz:.0f} is above the Nyquist frequency of a {rate_hz} Hz "
-                "recording - lower fmax_hz or use a recording sampled at >= 300 kHz"
+                f"no frequencies between {self.fmin_hz:.0f} Hz and the Nyquist frequency of a "
+                f"{rate_hz} Hz recording - use an ultrasonic recording (>= 200 kHz)"
             )
         return freqs[lo:hi], slice(lo, hi)
 

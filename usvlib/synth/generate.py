@@ -70,9 +70,7 @@ def _render_job(job: dict) -> tuple[str, pd.DataFrame, str]:
     model: SynthModel = job["model"]
     calls: pd.DataFrame = job["calls"]
     rng = rng_for(job["seed"], "synth", "audio", job["animal"])
-    samples, truth = render_recording(
-        calls, model, duration_s=job["duration_s"], floor_dbfs=job["floor_dbfs"], rng=rng
-    )
+    samples, truth = render_recording(calls, model, duration_s=job["duration_s"], floor_dbfs=job["floor_dbfs"], rng=rng)
     path = Path(job["path"])
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, samples, model.rate_hz, subtype="PCM_16", format="WAV")
@@ -95,8 +93,10 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> dict:
     else:
         import multiprocessing as mp
 
-        # spawn: safe even when the caller has threads (a Jupyter kernel, torch)
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        # fork where there is one (the workers only render with numpy, so the caller's threads
+        # do not matter, and unlike spawn it works from any __main__, stdin included)
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
             for animal, truth, digest in pool.map(_render_job, jobs):
                 results[animal] = (truth, digest)
                 if bar is not None:
@@ -158,8 +158,7 @@ def generate_dataset(
     male_freq_shift = oracle.balanced_male_shift(model)
     animals = sample_animals(model, profile.synth, profile.seed)
     calls_by_animal = {
-        a.animal: sample_calls(model, a, profile.seed, male_freq_shift=male_freq_shift)
-        for _, a in animals.iterrows()
+        a.animal: sample_calls(model, a, profile.seed, male_freq_shift=male_freq_shift) for _, a in animals.iterrows()
     }
     animals, calls_by_animal = recenter_effects(
         model, animals, calls_by_animal, profile.seed, exclude=EXCLUDED_BY_PAPER
@@ -174,11 +173,17 @@ def generate_dataset(
                 path = tmp / SEX_DIR / f"{a.animal}.wav"
             else:
                 path = strain_tmp / strain_member(a.animal, a.strain)
-            jobs.append({
-                "model": model, "calls": calls_by_animal[a.animal], "seed": profile.seed,
-                "animal": a.animal, "duration_s": a.recording_s, "floor_dbfs": a.floor_dbfs,
-                "path": str(path),
-            })
+            jobs.append(
+                {
+                    "model": model,
+                    "calls": calls_by_animal[a.animal],
+                    "seed": profile.seed,
+                    "animal": a.animal,
+                    "duration_s": a.recording_s,
+                    "floor_dbfs": a.floor_dbfs,
+                    "path": str(path),
+                }
+            )
         # longest first keeps both workers busy to the end
         jobs.sort(key=lambda j: -j["duration_s"])
         rendered = _run_jobs(jobs, workers, progress)
@@ -198,7 +203,7 @@ def generate_dataset(
         animals.to_csv(gt / "animals.csv", index=False, float_format="%.9g")
         config = {
             "generator": f"usvlib {usvlib.__version__}",
-        "generator_version": GENERATOR_VERSION,
+            "generator_version": GENERATOR_VERSION,
             "profile": profile.name,
             "seed": profile.seed,
             "scale": dataclasses.asdict(profile.synth),
@@ -252,20 +257,22 @@ def _write_features_csv(path: Path, calls: pd.DataFrame, animals: pd.DataFrame) 
     sex_animals = animals[animals.experiment == SEX_EXPERIMENT].animal.tolist()
     animal_id = {name: i + 1 for i, name in enumerate(sex_animals)}
     used = calls[(calls.experiment == SEX_EXPERIMENT) & ~calls.animal.isin(EXCLUDED_BY_PAPER)]
-    table = pd.DataFrame({
-        "fileid": used.call_id,
-        "animalid": used.animal.map(animal_id),
-        "sex": used.sex.map(SEX_CODES),
-        "duration": used.offset_s - used.onset_s,
-        "avgfreq": used.mean_freq_hz,
-        "avgvol": used.level_dbfs,
-        "direction": used.human_direction,
-        "peaks": used.human_peaks,
-        "breaks": used.human_breaks,
-        "broadband": used.human_broadband,
-        "tremolo": used.human_tremolo,
-        "complex": used.human_complex,
-    })
+    table = pd.DataFrame(
+        {
+            "fileid": used.call_id,
+            "animalid": used.animal.map(animal_id),
+            "sex": used.sex.map(SEX_CODES),
+            "duration": used.offset_s - used.onset_s,
+            "avgfreq": used.mean_freq_hz,
+            "avgvol": used.level_dbfs,
+            "direction": used.human_direction,
+            "peaks": used.human_peaks,
+            "breaks": used.human_breaks,
+            "broadband": used.human_broadband,
+            "tremolo": used.human_tremolo,
+            "complex": used.human_complex,
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False, header=False, float_format="%.6g")
 
@@ -278,10 +285,16 @@ def compute_oracles(model: SynthModel, calls: pd.DataFrame, animals: pd.DataFram
     for experiment in ("sex", "strain"):
         for known in (False, True):
             r = oracle.oracle_accuracy(
-                model, used_calls, used_animals, experiment=experiment, known_animals=known,
+                model,
+                used_calls,
+                used_animals,
+                experiment=experiment,
+                known_animals=known,
                 male_freq_shift=male_freq_shift,
             )
             key = f"{experiment}.{'with_animal' if known else 'across_animals'}"
+            if not np.isfinite(r.balanced_accuracy):
+                continue  # a group without calls (a tiny dataset): nothing to report
             out[key] = {
                 "balanced_accuracy": r.balanced_accuracy,
                 "se": r.se,
@@ -328,7 +341,7 @@ These files exist only in synthetic datasets; the real Donders data have no such
 | onset_s, offset_s | start and end of the call in the recording (two-part: end of the high element) |
 | direction, family | −1/0/+1 and flat, sweep, chevron, short, two_part |
 | latent_<dim> | the Gaussian draw of each latent dimension (NaN: inactive for the family) |
-| <dim> | what is observable of it (log duration, centre frequency, log bandwidth, level in dB re floor; tremolo and harmonic 0/1; breaks 0-3; peaks 1-3; broadband degree in [0, 1]) |
+| <dim> | what is observable of it (`usvlib/synth/model.py`: level dB re floor, tremolo 0/1, ...) |
 | duration_s, center_freq_hz, bandwidth_hz | physical values of the main element |
 | curvature ... high_level_db | nuisance shape parameters (`NuisanceModel`) |
 | bout_start | the call opens a bout |

@@ -168,7 +168,7 @@ LATENT_DIMS: tuple[LatentDim, ...] = (
         mean=_per_family(-0.30),
         sd=0.30,
         mouse_sd=0.18,
-        male_shift=0.10,
+        male_shift=0.20,
         cortexless_shift=-0.05,
         source="degree of broadband activation in [0, 1] (paper Fig 2G: differs by sex)",
     ),
@@ -229,8 +229,7 @@ LATENT_DIMS: tuple[LatentDim, ...] = (
         mouse_sd=0.375,
         male_shift=0.72,
         cortexless_shift=-0.20,
-        source="frequency excursion of a call; sweeps of 5-35 kHz as in published USV "
-        "spectrograms; shifts chosen",
+        source="frequency excursion of a call; sweeps of 5-35 kHz as in published USV spectrograms; shifts chosen",
     ),
     LatentDim(
         name="log_curvature",
@@ -377,7 +376,7 @@ class SynthModel:
     male_slot_probs: dict = field(
         default_factory=lambda: {"simple": 0.48, "chevron": 0.41, "short": 0.11, "two_part": 0.0}
     )
-    male_two_part_fraction: tuple[float, float] = (0.08, 0.12)
+    male_two_part_fraction: tuple[float, float] = (0.10, 0.16)
     slot_concentration: float = 15.0  # Dirichlet concentration of a mouse's proportions
     rate_sd_log: float = 0.25  # mice's calling rates, log-normal around the profile's rate
     dims: tuple[LatentDim, ...] = LATENT_DIMS

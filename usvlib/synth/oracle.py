@@ -144,19 +144,21 @@ class OracleResult:
         return float(self.per_animal_accuracy.std(ddof=1)) if len(self.per_animal_accuracy) > 1 else 0.0
 
 
-def _score(calls: pd.DataFrame, label_col: str, positive: str, llr: np.ndarray) -> OracleResult:
+def _score(calls: pd.DataFrame, label_col: str, labels: tuple[str, str], llr: np.ndarray) -> OracleResult:
     """Balanced accuracy of ``llr > 0`` with a standard error that treats animals as clusters.
 
     Calls of one animal are not independent, so the error of each class's accuracy is the
     ratio-estimator variance over that class's animals; the two are averaged.
     """
-    truth = (calls[label_col] == positive).to_numpy()
+    truth = (calls[label_col] == labels[0]).to_numpy()
     pred = np.where(np.isnan(llr), False, llr > 0)
     correct = pd.Series(pred == truth)
     animal = calls.animal.to_numpy()
     per_class, var = {}, 0.0
-    for mask in (truth, ~truth):
-        label = str(calls.loc[mask, label_col].iloc[0])
+    for label, mask in zip(labels, (truth, ~truth)):
+        if not mask.any():  # no calls of this class: balanced accuracy is undefined
+            per_class[label] = float("nan")
+            continue
         k = correct[mask].groupby(animal[mask]).sum().to_numpy(float)
         n = correct[mask].groupby(animal[mask]).size().to_numpy(float)
         acc = k.sum() / n.sum()
@@ -183,9 +185,7 @@ def _groups(experiment: str) -> tuple[str, tuple[dict, dict]]:
     raise ValueError(f"unknown experiment {experiment!r}")
 
 
-def across_animals_llr(
-    model: SynthModel, calls: pd.DataFrame, *, experiment: str, male_freq_shift: float, **subset
-):
+def across_animals_llr(model: SynthModel, calls: pd.DataFrame, *, experiment: str, male_freq_shift: float, **subset):
     """Log-likelihood ratio (positive group vs other) with mouse effects integrated out.
 
     ``subset`` (``dims``, ``use_family``) restricts what the classifier sees.
@@ -208,7 +208,7 @@ def with_animals_llr(
     for g in groups:
         members = animals[(animals.sex == g["sex"]) & (animals.strain == g["strain"])]
         weights = counts.reindex(members.animal).fillna(0).to_numpy(float)
-        weights = weights / weights.sum()
+        weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(members), 1 / len(members))
         lls = []
         for (_, a), w in zip(members.iterrows(), weights, strict=False):
             effects = {d.name: a[f"effect_{d.name}"] for d in model.dims}
@@ -238,12 +238,13 @@ def oracle_accuracy(
     ``subset`` (``dims``, ``use_family``; across animals only) restricts what it sees.
     """
     calls = calls[calls.experiment == experiment].reset_index(drop=True)
-    label_col, (pos, _) = _groups(experiment)
+    label_col, (pos, neg) = _groups(experiment)
+    labels = (pos[label_col], neg[label_col])
     if known_animals:
         llr = with_animals_llr(model, calls, animals, experiment=experiment, male_freq_shift=male_freq_shift)
     else:
         llr = across_animals_llr(model, calls, experiment=experiment, male_freq_shift=male_freq_shift, **subset)
-    return _score(calls, label_col, pos[label_col], llr)
+    return _score(calls, label_col, labels, llr)
 
 
 def fresh_animals(model: SynthModel, *, experiment: str, n_animals: int, seed: int) -> pd.DataFrame:
@@ -259,10 +260,14 @@ def fresh_animals(model: SynthModel, *, experiment: str, n_animals: int, seed: i
             tp = rng.uniform(*model.male_two_part_fraction, size=n_animals)
         else:
             tp = np.zeros(n_animals)
-        frame = pd.DataFrame({
-            "animal": [f"mc_{g['sex']}_{g['strain']}_{i}" for i in range(n_animals)],
-            "experiment": experiment, "sex": g["sex"], "strain": g["strain"],
-        })
+        frame = pd.DataFrame(
+            {
+                "animal": [f"mc_{g['sex']}_{g['strain']}_{i}" for i in range(n_animals)],
+                "experiment": experiment,
+                "sex": g["sex"],
+                "strain": g["strain"],
+            }
+        )
         for j, s in enumerate([s for s in SLOTS if s != "two_part"]):
             frame[f"p_{s}"] = (1 - tp) * props[:, j]
         frame["p_two_part"] = tp
@@ -315,9 +320,7 @@ def population_oracle(
         seed=seed,
         male_freq_shift=male_freq_shift,
     )
-    return oracle_accuracy(
-        model, calls, animals, experiment=experiment, male_freq_shift=male_freq_shift, **subset
-    )
+    return oracle_accuracy(model, calls, animals, experiment=experiment, male_freq_shift=male_freq_shift, **subset)
 
 
 def auc(a: np.ndarray, b: np.ndarray) -> float:
@@ -345,8 +348,12 @@ def balanced_male_shift(model: SynthModel, *, n_animals: int = 3000, calls_per_a
     if key in _SHIFT_CACHE:
         return _SHIFT_CACHE[key]
     _, calls = fresh_population_calls(
-        model, experiment="sex", n_animals=n_animals, calls_per_animal=calls_per_animal,
-        seed=777, male_freq_shift=0.0,
+        model,
+        experiment="sex",
+        n_animals=n_animals,
+        calls_per_animal=calls_per_animal,
+        seed=777,
+        male_freq_shift=0.0,
     )
     male = calls.sex == "male"
     calls = _with_nuisance(model, calls)
@@ -387,16 +394,18 @@ def oracle_table(oracle_json: dict) -> pd.DataFrame:
         if not isinstance(rec, dict):
             continue
         experiment, setting = key.split(".", 1)
-        rows.append({
-            "experiment": experiment,
-            "setting": setting,
-            "balanced_accuracy": rec["balanced_accuracy"],
-            "se": rec["se"],
-            "sd_over_animals": rec.get("animal_sd"),
-            "n_animals": rec.get("n_animals"),
-            "n_calls": rec["n_calls"],
-            "evaluated_on": rec["evaluated_on"],
-        })
+        rows.append(
+            {
+                "experiment": experiment,
+                "setting": setting,
+                "balanced_accuracy": rec["balanced_accuracy"],
+                "se": rec["se"],
+                "sd_over_animals": rec.get("animal_sd"),
+                "n_animals": rec.get("n_animals"),
+                "n_calls": rec["n_calls"],
+                "evaluated_on": rec["evaluated_on"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -414,8 +423,15 @@ def record_oracles(ctx) -> pd.DataFrame:
             continue
         pop = oracle_json.get(src.split(".")[0] + ".across_animals_population", {})
         ctx.record(
-            key, rec["balanced_accuracy"], sd=rec.get("animal_sd"), n=rec["n_calls"],
-            extra={"se": rec["se"], "n_animals": rec.get("n_animals"),
-                   "population_value": pop.get("balanced_accuracy"), "population_se": pop.get("se")},
+            key,
+            rec["balanced_accuracy"],
+            sd=rec.get("animal_sd"),
+            n=rec["n_calls"],
+            extra={
+                "se": rec["se"],
+                "n_animals": rec.get("n_animals"),
+                "population_value": pop.get("balanced_accuracy"),
+                "population_se": pop.get("se"),
+            },
         )
     return oracle_table(oracle_json)

@@ -43,11 +43,25 @@ def sample_animals(model: SynthModel, scale: SynthScale, seed: int) -> pd.DataFr
     """
     rows = []
     for name, sex in sex_recording_names(model):
-        rows.append({"animal": name, "experiment": SEX_EXPERIMENT, "sex": sex, "strain": "",
-                     "recording_s": scale.sex_recording_s})
+        rows.append(
+            {
+                "animal": name,
+                "experiment": SEX_EXPERIMENT,
+                "sex": sex,
+                "strain": "",
+                "recording_s": scale.sex_recording_s,
+            }
+        )
     for name, strain in strain_recording_names(scale):
-        rows.append({"animal": name, "experiment": STRAIN_EXPERIMENT, "sex": "male",
-                     "strain": strain, "recording_s": scale.strain_recording_s})
+        rows.append(
+            {
+                "animal": name,
+                "experiment": STRAIN_EXPERIMENT,
+                "sex": "male",
+                "strain": strain,
+                "recording_s": scale.strain_recording_s,
+            }
+        )
     animals = pd.DataFrame(rows)
 
     for i, row in animals.iterrows():
@@ -175,9 +189,7 @@ def observe(dim, y: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown kind {dim.kind!r}")
 
 
-def sample_calls(
-    model: SynthModel, animal: pd.Series, seed: int, *, male_freq_shift: float
-) -> pd.DataFrame:
+def sample_calls(model: SynthModel, animal: pd.Series, seed: int, *, male_freq_shift: float) -> pd.DataFrame:
     """All calls of one recording: timing, latent, nuisance, true and human labels."""
     rng = rng_for(seed, "synth", "calls", animal.animal)
     duration_total = animal.recording_s
@@ -193,9 +205,7 @@ def sample_calls(
     b = model.bouts
     total = calls.duration_s + calls.high_gap_s + calls.high_duration_s
     p_new_bout = 1.0 / b.mean_calls_per_bout
-    within = np.maximum(
-        b.min_gap_s, b.within_gap_median_s * np.exp(b.within_gap_sd_log * rng.standard_normal(n))
-    )
+    within = np.maximum(b.min_gap_s, b.within_gap_median_s * np.exp(b.within_gap_sd_log * rng.standard_normal(n)))
     mean_within = b.within_gap_median_s * np.exp(0.5 * b.within_gap_sd_log**2)
     mean_between = (1.0 / animal.rate_per_s - total.mean() - (1 - p_new_bout) * mean_within) / p_new_bout
     mean_between = max(mean_between, b.min_between_gap_s + 0.05)
@@ -333,9 +343,7 @@ def add_true_labels(calls: pd.DataFrame) -> pd.DataFrame:
     calls["true_breaks"] = np.where(two_part, 1, calls.breaks).astype(int)
     calls["true_broadband"] = calls.broadband
     calls["true_tremolo"] = calls.tremolo.astype(int)
-    calls["true_complex"] = (
-        (calls.harmonic > 0) | (calls.true_peaks + calls.true_breaks >= 2) | two_part
-    ).astype(int)
+    calls["true_complex"] = ((calls.harmonic > 0) | (calls.true_peaks + calls.true_breaks >= 2) | two_part).astype(int)
     return calls
 
 

@@ -95,7 +95,7 @@ def _ramps(n: int, ramp_n: int) -> np.ndarray:
     ramp_n = max(1, min(ramp_n, n // 3))
     r = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ramp_n) + 0.5) / ramp_n)
     env[:ramp_n] = r
-    env[n - ramp_n:] = r[::-1]
+    env[n - ramp_n :] = r[::-1]
     return env
 
 
@@ -136,9 +136,7 @@ def _narrowband_noise(n: int, width_hz: float, rate_hz: int, rng: np.random.Gene
     return (x / max(np.sqrt(np.mean(x**2)), 1e-12)).astype(np.float32)
 
 
-def render_call(
-    call, model: SynthModel, rng: np.random.Generator
-) -> tuple[np.ndarray, dict]:
+def render_call(call, model: SynthModel, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     """Waveform of one call (floor RMS = 1) and what it truly is (mean/min/max frequency).
 
     The broadband part is the fundamental's carrier modulated by noise low-passed to
@@ -204,20 +202,20 @@ def add_background_events(x: np.ndarray, model: SynthModel, rng: np.random.Gener
         sos = signal.butter(4, rng.uniform(*nm.lf_cutoff_hz), fs=rate, output="sos")
         seg = signal.sosfilt(sos, rng.standard_normal(length))
         seg *= 10 ** (rng.uniform(*nm.lf_level_db) / 20) / max(np.sqrt(np.mean(seg**2)), 1e-12)
-        x[i0:i0 + length] += (seg * _ramps(length, int(0.05 * rate))).astype(np.float32)
+        x[i0 : i0 + length] += (seg * _ramps(length, int(0.05 * rate))).astype(np.float32)
     for start in _events(rng, nm.click_rate_per_s, duration_s):
         tau = rng.uniform(*nm.click_duration_s)
         length = min(int(6 * tau * rate) + 1, len(x))
         i0 = min(int(start * rate), len(x) - length)
         burst = rng.standard_normal(length) * np.exp(-np.arange(length) / (tau * rate))
-        x[i0:i0 + length] += (10 ** (rng.uniform(*nm.click_level_db) / 20) * burst).astype(np.float32)
+        x[i0 : i0 + length] += (10 ** (rng.uniform(*nm.click_level_db) / 20) * burst).astype(np.float32)
     sos_band = signal.butter(4, nm.scratch_band_hz, btype="bandpass", fs=rate, output="sos")
     for start in _events(rng, nm.scratch_rate_per_s, duration_s):
         length = min(int(rng.uniform(*nm.scratch_duration_s) * rate), len(x))
         i0 = min(int(start * rate), len(x) - length)
         seg = signal.sosfilt(sos_band, rng.standard_normal(length))
         seg *= 10 ** (rng.uniform(*nm.scratch_level_db) / 20) / max(np.sqrt(np.mean(seg**2)), 1e-12)
-        x[i0:i0 + length] += (seg * _ramps(length, int(0.005 * rate))).astype(np.float32)
+        x[i0 : i0 + length] += (seg * _ramps(length, int(0.005 * rate))).astype(np.float32)
 
 
 def render_recording(

@@ -1,0 +1,46 @@
+"""Shared fixtures: small synthetic datasets generated once per test session."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from usvlib.profiles import SynthScale, get_profile
+
+# the tests use their own cache folder, never the project's data/cache
+os.environ.setdefault("USVLIB_CACHE", str(Path(__file__).parent.parent / "build" / "test-cache"))
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+TINY = dataclasses.replace(
+    get_profile("quick"),
+    name="quick",
+    synth=SynthScale(sex_recording_s=2.0, calls_per_s=3.27, n_cortexless=1, n_control=1, strain_recording_s=1.0),
+)
+"""A few seconds of audio per mouse: for tests of layout, bytes and bad input."""
+
+
+@pytest.fixture(scope="session")
+def quick_dataset(tmp_path_factory) -> Path:
+    """The quick profile's synthetic dataset (≈1 500 USVs), generated once."""
+    from usvlib.synth.generate import generate_dataset
+
+    return generate_dataset(tmp_path_factory.mktemp("quick") / "data", "quick", workers=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset_master(tmp_path_factory) -> Path:
+    from usvlib.synth.generate import generate_dataset
+
+    return generate_dataset(tmp_path_factory.mktemp("tiny") / "data", TINY, workers=1)
+
+
+@pytest.fixture
+def tiny_dataset(tiny_dataset_master, tmp_path) -> Path:
+    """A private copy of a tiny synthetic dataset, free to damage."""
+    return Path(shutil.copytree(tiny_dataset_master, tmp_path / "data"))

@@ -1,0 +1,61 @@
+import json
+
+import nbformat
+import pytest
+
+from usvlib import reproduce
+from usvlib.errors import NotebookError
+
+
+def test_notebooks_are_committed_clean():
+    books = reproduce.list_notebooks()
+    assert books and books[0].name == "00_dataset.ipynb"
+    for path in books:
+        nb = nbformat.read(path, as_version=4)
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), path
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path
+
+
+def test_notebook_00_runs_in_the_quick_profile(quick_dataset, tmp_path):
+    out = tmp_path / "run"
+    summary = reproduce.run("quick", quick_dataset, only=["00"], out_dir=out, progress=False)
+    assert [p.name for p in summary.executed] == ["00_dataset.ipynb"]
+    for name in ("fig0_usvs_per_recording", "fig0_call_types", "fig0_oracle_per_animal"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    rec = numbers["fig0.oracle.across_animals"]
+    assert rec["dataset"] == "synthetic" and rec["profile"] == "quick" and rec["source"] == "00_dataset"
+    assert 0.6 < rec["value"] < 1.0
+    assert numbers["fig0.oracle.with_animal"]["value"] > rec["value"]
+    assert "fig0.oracle.across_animals" in (out / "results" / "NUMBERS.md").read_text()
+
+
+def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_dataset):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "quick"\nseed = 0\ndata_dir = ""\nout_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, books / "07_broken.ipynb")
+    monkeypatch.setattr(reproduce, "notebooks_dir", lambda: books)
+    with pytest.raises(NotebookError) as exc:
+        reproduce.run("quick", quick_dataset, out_dir=tmp_path / "out", progress=False)
+    msg = str(exc.value)
+    assert "07_broken.ipynb" in msg and "ValueError: boom" in msg and "cell" in msg
+
+
+def test_unknown_notebook_number():
+    with pytest.raises(NotebookError, match="no notebook numbered 42"):
+        reproduce.list_notebooks(["42"])
+
+
+def test_readme_numbers_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{reproduce.README_START}\nold\n{reproduce.README_END}\noutro\n")
+    numbers = tmp_path / "NUMBERS.md"
+    numbers.write_text("# Numbers\n\n| key | x |\n|---|---|\n")
+    assert reproduce.update_readme_numbers(readme, numbers)
+    text = readme.read_text()
+    assert "old" not in text and "| key | x |" in text and text.endswith("outro\n")
