@@ -38,7 +38,7 @@ def test_blocks_cover_the_file_with_overlap(tone_wav):
     assert starts[0] == 0 and np.all(np.diff(starts) == 6_000)
     rebuilt = np.zeros(len(x), np.float32)
     for s, b in blocks:
-        rebuilt[s:s + len(b)] = b
+        rebuilt[s : s + len(b)] = b
     np.testing.assert_allclose(rebuilt, x, atol=1 / 32768)
     assert blocks[-1][0] + len(blocks[-1][1]) == len(x)
 
@@ -121,7 +121,7 @@ def test_zip_member(tone_wav, tmp_path):
     archive = tmp_path / "set.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(path, "Control/a.wav")
-    y, rate = read_audio(f"{archive}::Control/a.wav")
+    y, _rate = read_audio(f"{archive}::Control/a.wav")
     np.testing.assert_allclose(y, x, atol=1 / 32768)
     with pytest.raises(AudioError, match="no member"):
         audio_info(f"{archive}::Control/b.wav")

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, SHARED
 from usvlib.dataset import FEATURES_DIR, FEATURES_NAME, load_dataset, load_properties, load_user_recordings, usv_counts
 from usvlib.errors import DatasetError, ManifestError
 from usvlib.manifest import write_manifest
+
+from conftest import REPO, SHARED
 
 FIXTURE = REPO / "tests" / "fixtures" / "donders_manifest_paths.txt.gz"
 
@@ -169,11 +170,13 @@ def test_wrong_column_count(tmp_path):
 def test_user_manifest(tiny_dataset, tmp_path):
     sex_dir = tiny_dataset / "Data/RawRecordings/Sex"
     csv = tmp_path / "mine.csv"
-    pd.DataFrame({
-        "path": [str(sex_dir / "Rfem_Afem01.wav"), str(sex_dir / "Rmale_Afem01.wav")],
-        "animal": ["f1", "m1"],
-        "sex": ["F", "male"],
-    }).to_csv(csv, index=False)
+    pd.DataFrame(
+        {
+            "path": [str(sex_dir / "Rfem_Afem01.wav"), str(sex_dir / "Rmale_Afem01.wav")],
+            "animal": ["f1", "m1"],
+            "sex": ["F", "male"],
+        }
+    ).to_csv(csv, index=False)
     ds = load_user_recordings(csv)
     assert ds.kind == "user"
     assert ds.recordings.sex.tolist() == ["female", "male"]

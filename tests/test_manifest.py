@@ -1,8 +1,9 @@
 import pytest
 
-from conftest import SHARED
 from usvlib.errors import ManifestError
 from usvlib.manifest import read_manifest, verify_manifest, write_manifest
+
+from conftest import SHARED
 
 
 def _folder(tmp_path):

@@ -51,11 +51,27 @@ def test_bad_records_are_refused(tmp_path, key, value, kwargs, message):
 
 
 def test_every_paper_md_key_is_known():
-    keys = ["fig3.dnn.across_animals", "fig3.ridge.across_animals", "fig3.svm.across_animals",
-            "fig3.dnn.shuffled", "fig3.ridge.shuffled", "fig3.svm.shuffled", "fig3.dnn.breaks_control",
-            "fig5.dnn.random_split", "fig5.identity.accuracy", "fig4.properties.dnn", "fig4.properties.ridge",
-            "fig4.properties.svm", "fig4.semiconv.dnn", "fig3.dnn.example_fold", "fig8.dnn.across_animals",
-            "fig6.fc_correlation.mean", "fig0.oracle.across_animals", "fig0.oracle.with_animal",
-            "fig1.detection.f1_synthetic", "fig1.detection.f1_real"]
+    keys = [
+        "fig3.dnn.across_animals",
+        "fig3.ridge.across_animals",
+        "fig3.svm.across_animals",
+        "fig3.dnn.shuffled",
+        "fig3.ridge.shuffled",
+        "fig3.svm.shuffled",
+        "fig3.dnn.breaks_control",
+        "fig5.dnn.random_split",
+        "fig5.identity.accuracy",
+        "fig4.properties.dnn",
+        "fig4.properties.ridge",
+        "fig4.properties.svm",
+        "fig4.semiconv.dnn",
+        "fig3.dnn.example_fold",
+        "fig8.dnn.across_animals",
+        "fig6.fc_correlation.mean",
+        "fig0.oracle.across_animals",
+        "fig0.oracle.with_animal",
+        "fig1.detection.f1_synthetic",
+        "fig1.detection.f1_real",
+    ]
     assert set(keys) <= set(PAPER_NUMBERS)
     assert "| key |" in render_markdown({})

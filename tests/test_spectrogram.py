@@ -29,7 +29,7 @@ def test_pure_tone_peaks_at_its_frequency(rate):
 
 
 def test_short_input_and_low_rate():
-    spec, freqs, times = stft_magnitude(np.zeros(10), 300_000)
+    spec, _freqs, _times = stft_magnitude(np.zeros(10), 300_000)
     assert spec.shape == (233, 0)
     with pytest.raises(ConfigError, match="Nyquist"):
         SpectrogramParams().band(16_000)

@@ -6,12 +6,13 @@ import pytest
 import soundfile as sf
 from scipy import stats
 
-from conftest import TINY
 from usvlib.audio import read_audio
 from usvlib.dataset import load_dataset
 from usvlib.errors import ConfigError
 from usvlib.spectrogram import stft_magnitude
 from usvlib.synth import generate as gen
+
+from conftest import TINY
 
 
 def test_layout(quick_dataset):
@@ -22,8 +23,15 @@ def test_layout(quick_dataset):
     with zipfile.ZipFile(quick_dataset / gen.STRAIN_ZIP) as zf:
         names = zf.namelist()
     assert sum(n.startswith("Cortexless/") for n in names) == 4 and sum(n.startswith("Control/") for n in names) == 4
-    for rel in ("ground_truth/calls.csv", "ground_truth/animals.csv", "ground_truth/config.json",
-                "ground_truth/oracle.json", "MANIFEST.txt", "README.txt", gen.FEATURES_CSV):
+    for rel in (
+        "ground_truth/calls.csv",
+        "ground_truth/animals.csv",
+        "ground_truth/config.json",
+        "ground_truth/oracle.json",
+        "MANIFEST.txt",
+        "README.txt",
+        gen.FEATURES_CSV,
+    ):
         assert (quick_dataset / rel).is_file(), rel
     assert "SYNTHETIC" in (quick_dataset / "README.txt").read_text()
 
@@ -88,10 +96,16 @@ def test_audio_follows_the_ground_truth(quick_dataset):
     """In plain, loud flat calls the spectrogram's peak sits on the true frequency."""
     ds = load_dataset(quick_dataset)
     gt = ds.calls("sex")
-    plain = gt[(gt.family == "flat") & (gt.level_db > 12) & (gt.broadband == 0) & (gt.tremolo == 0)
-               & (gt.breaks == 0) & (gt.harmonic == 0)].head(10)
+    plain = gt[
+        (gt.family == "flat")
+        & (gt.level_db > 12)
+        & (gt.broadband == 0)
+        & (gt.tremolo == 0)
+        & (gt.breaks == 0)
+        & (gt.harmonic == 0)
+    ].head(10)
     assert len(plain) >= 5
-    paths = dict(zip(ds.recordings.animal, ds.recordings.path))
+    paths = dict(zip(ds.recordings.animal, ds.recordings.path, strict=False))
     for call in plain.itertuples():
         x, rate = read_audio(paths[call.animal], start_s=call.onset_s + 0.003, stop_s=call.offset_s - 0.003)
         spec, freqs, _ = stft_magnitude(x, rate)

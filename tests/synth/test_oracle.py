@@ -15,15 +15,17 @@ PROPERTY_DIMS = ("log_duration_s", "center_freq_khz", "level_db", "broadband", "
 def _one_cue_model(shift_sd: float) -> SynthModel:
     """Only ``level_db`` differs (by ``shift_sd`` within-SDs); no mouse effects; same families."""
     dims = tuple(
-        dataclasses.replace(
-            d, mouse_sd=0.0, male_shift=(shift_sd * d.sd_for("flat") if d.name == "level_db" else 0.0)
-        )
+        dataclasses.replace(d, mouse_sd=0.0, male_shift=(shift_sd * d.sd_for("flat") if d.name == "level_db" else 0.0))
         for d in LATENT_DIMS
     )
     same = {"simple": 0.5, "chevron": 0.3, "short": 0.2, "two_part": 0.0}
     return SynthModel(
-        dims=dims, female_slot_probs=same, male_slot_probs=same, male_two_part_fraction=(0.0, 0.0),
-        slot_concentration=1e6, balance_mean_frequency=False,
+        dims=dims,
+        female_slot_probs=same,
+        male_slot_probs=same,
+        male_two_part_fraction=(0.0, 0.0),
+        slot_concentration=1e6,
+        balance_mean_frequency=False,
     )
 
 
@@ -74,7 +76,7 @@ def test_bayes_rule_beats_a_fitted_classifier():
             value = c[f"latent_{d.name}"] if d.kind == "gaussian" else c[d.name]
             cols.append(np.where(seen, value.fillna(0.0), 0.0))
             flags.append(seen.astype(float))
-        fam = (c.family.to_numpy()[:, None] == np.array(["flat", "sweep", "chevron", "short", "two_part"]))
+        fam = c.family.to_numpy()[:, None] == np.array(["flat", "sweep", "chevron", "short", "two_part"])
         return np.hstack([np.column_stack(cols), np.column_stack(flags), fam.astype(float)])
 
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, class_weight="balanced"))

@@ -1,10 +1,11 @@
 import numpy as np
 import pandas as pd
 
-from conftest import TINY
 from usvlib.profiles import get_profile
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import recenter_effects, sample_animals, sample_calls
+
+from conftest import TINY
 
 
 def _draw(seed=0, profile=None):

@@ -155,7 +155,7 @@ def _score(calls: pd.DataFrame, label_col: str, labels: tuple[str, str], llr: np
     correct = pd.Series(pred == truth)
     animal = calls.animal.to_numpy()
     per_class, var = {}, 0.0
-    for label, mask in zip(labels, (truth, ~truth)):
+    for label, mask in zip(labels, (truth, ~truth), strict=False):
         if not mask.any():  # no calls of this class: balanced accuracy is undefined
             per_class[label] = float("nan")
             continue
