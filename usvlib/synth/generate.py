@@ -155,8 +155,10 @@ def generate_dataset(
     workers = default_workers() if workers is None else int(workers)
     started = time.perf_counter()
 
-    male_freq_shift = oracle.balanced_male_shift(model)
     animals = sample_animals(model, profile.synth, profile.seed)
+    # balance mean frequency on this dataset's own mice (those the paper analysed)
+    analysed = animals[(animals.experiment == SEX_EXPERIMENT) & ~animals.animal.isin(EXCLUDED_BY_PAPER)]
+    male_freq_shift = oracle.balanced_male_shift(model, analysed)
     calls_by_animal = {
         a.animal: sample_calls(model, a, profile.seed, male_freq_shift=male_freq_shift) for _, a in animals.iterrows()
     }

@@ -387,7 +387,7 @@ class SynthModel:
     balance_mean_frequency: bool = True
     """Offset the males' centre frequency (all families but two-part) so that the pooled
     mean-frequency distributions of the sexes have equal location (AUC 0.5), as the paper
-    found; the offset is solved numerically on the population (``oracle.balanced_male_shift``)."""
+    found; the offset is solved numerically on the dataset's own mice (``oracle.balanced_male_shift``)."""
 
     def slot_probs(self, sex: str) -> dict:
         """Mean slot proportions of a new mouse of ``sex`` (two-part at its mean fraction)."""

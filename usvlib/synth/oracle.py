@@ -287,18 +287,26 @@ def fresh_population_calls(
     male_freq_shift: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Latent parameters of calls of ``n_animals`` new mice per group (no timing, no audio)."""
+    animals = fresh_animals(model, experiment=experiment, n_animals=n_animals, seed=seed)
+    rng = rng_for(seed, "oracle", experiment, "calls")
+    counts = np.full(len(animals), calls_per_animal)
+    return animals, calls_of_animals(model, animals, counts, rng, male_freq_shift=male_freq_shift)
+
+
+def calls_of_animals(
+    model: SynthModel, animals: pd.DataFrame, counts, rng: np.random.Generator, *, male_freq_shift: float
+) -> pd.DataFrame:
+    """Latent parameters of ``counts[i]`` calls of each of ``animals`` (no timing, no audio)."""
     from usvlib.synth.population import animal_arrays, draw_latent
 
-    animals = fresh_animals(model, experiment=experiment, n_animals=n_animals, seed=seed)
-    animal_of_call = np.repeat(animals.animal.to_numpy(), calls_per_animal)
+    animal_of_call = np.repeat(animals.animal.to_numpy(), np.asarray(counts, dtype=int))
     per_call = animal_arrays(model, animals, animal_of_call)
-    rng = rng_for(seed, "oracle", experiment, "calls")
     calls = draw_latent(model, **per_call, rng=rng, male_freq_shift=male_freq_shift)
     calls.insert(0, "animal", animal_of_call)
-    calls.insert(1, "experiment", experiment)
+    calls.insert(1, "experiment", animals.experiment.iloc[0])
     calls.insert(2, "sex", per_call["sex"])
     calls.insert(3, "strain", per_call["strain"])
-    return animals, calls
+    return calls
 
 
 def population_oracle(
@@ -332,35 +340,41 @@ def auc(a: np.ndarray, b: np.ndarray) -> float:
 _SHIFT_CACHE: dict[str, float] = {}
 
 
-def balanced_male_shift(model: SynthModel, *, n_animals: int = 3000, calls_per_animal: int = 20) -> float:
+def balanced_male_shift(
+    model: SynthModel,
+    animals: pd.DataFrame | None = None,
+    *,
+    n_calls: int = 60_000,
+    seed: int = 777,
+) -> float:
     """Male centre-frequency offset (kHz, all families but two-part) that equalises mean frequency.
 
-    Solved by bisection so that the AUC of the pooled males' against the pooled females'
-    analytic mean call frequency is 0.5 on a fixed Monte-Carlo population: the male-only
-    two-part call is low, so the other male calls sit slightly higher, and the sexes do not
-    differ in mean frequency, as the paper found.
+    The male-only two-part call is low, so the males' other calls sit slightly higher, and the
+    sexes do not differ in mean frequency, as the paper found. Solved by bisection so that the
+    AUC of the males' against the females' analytic mean call frequency is 0.5 on ``n_calls``
+    Monte-Carlo calls: of the given ``animals`` (the mice of a dataset, with their own family
+    proportions and effects, weighted by calling rate), or of a population of new mice.
     """
     from usvlib.synth.render import analytic_mean_freq_hz
 
     if not model.balance_mean_frequency:
         return 0.0
-    key = model_fingerprint(model)
+    key = model_fingerprint(model) if animals is None else None
     if key in _SHIFT_CACHE:
         return _SHIFT_CACHE[key]
-    _, calls = fresh_population_calls(
-        model,
-        experiment="sex",
-        n_animals=n_animals,
-        calls_per_animal=calls_per_animal,
-        seed=777,
-        male_freq_shift=0.0,
-    )
-    male = calls.sex == "male"
-    calls = _with_nuisance(model, calls)
+    rng = rng_for(seed, "oracle", "balance")
+    if animals is None:
+        animals = fresh_animals(model, experiment="sex", n_animals=n_calls // 20 // 2, seed=seed)
+        weights = np.ones(len(animals))
+    else:
+        weights = animals.rate_per_s.to_numpy(float) if "rate_per_s" in animals else np.ones(len(animals))
+    counts = np.maximum(1, np.round(n_calls * weights / weights.sum()))
+    calls = _with_nuisance(model, calls_of_animals(model, animals, counts, rng, male_freq_shift=0.0))
+    male = (calls.sex == "male").to_numpy()
     base = analytic_mean_freq_hz(calls)
-    female_f = base[~male.to_numpy()]
+    female_f = base[~male]
     shiftable = (calls.family[male] != "two_part").to_numpy()
-    male_f = base[male.to_numpy()]
+    male_f = base[male]
     lo, hi = -15.0, 15.0
     for _ in range(40):
         mid = 0.5 * (lo + hi)
@@ -368,8 +382,10 @@ def balanced_male_shift(model: SynthModel, *, n_animals: int = 3000, calls_per_a
             hi = mid
         else:
             lo = mid
-    _SHIFT_CACHE[key] = round(0.5 * (lo + hi), 4)
-    return _SHIFT_CACHE[key]
+    shift = round(0.5 * (lo + hi), 4)
+    if key is not None:
+        _SHIFT_CACHE[key] = shift
+    return shift
 
 
 def _with_nuisance(model: SynthModel, calls: pd.DataFrame) -> pd.DataFrame:
