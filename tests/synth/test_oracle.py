@@ -106,9 +106,9 @@ def test_balanced_shift_equalises_mean_frequency():
     shift = oracle.balanced_male_shift(model)
     assert 0 < shift < 5  # males' other calls sit a little higher to make up for the low two-part call
     _, calls = oracle.fresh_population_calls(
-        model, experiment="sex", n_animals=2000, calls_per_animal=10, seed=9, male_freq_shift=shift
+        model, experiment="sex", n_animals=6000, calls_per_animal=4, seed=9, male_freq_shift=shift
     )
     calls = oracle._with_nuisance(model, calls)
     f = analytic_mean_freq_hz(calls)
     male = (calls.sex == "male").to_numpy()
-    assert oracle.auc(f[male], f[~male]) == pytest.approx(0.5, abs=0.01)
+    assert oracle.auc(f[male], f[~male]) == pytest.approx(0.5, abs=0.012)

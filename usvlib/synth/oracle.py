@@ -364,7 +364,8 @@ def balanced_male_shift(
         return _SHIFT_CACHE[key]
     rng = rng_for(seed, "oracle", "balance")
     if animals is None:
-        animals = fresh_animals(model, experiment="sex", n_animals=n_calls // 20 // 2, seed=seed)
+        # many animals with few calls each: the animals' spread dominates the Monte-Carlo error
+        animals = fresh_animals(model, experiment="sex", n_animals=n_calls // 4 // 2, seed=seed)
         weights = np.ones(len(animals))
     else:
         weights = animals.rate_per_s.to_numpy(float) if "rate_per_s" in animals else np.ones(len(animals))
