@@ -4,5 +4,5 @@
 sound, ``oracle`` computes the Bayes-optimal accuracy, ``generate`` writes a dataset.
 """
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped whenever the rendering changes, so cached datasets are regenerated."""

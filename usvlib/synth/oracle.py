@@ -249,30 +249,21 @@ def oracle_accuracy(
 
 def fresh_animals(model: SynthModel, *, experiment: str, n_animals: int, seed: int) -> pd.DataFrame:
     """``n_animals`` new mice per group of ``experiment`` (uncentred random effects)."""
+    from usvlib.synth.population import draw_individuality
+
     _, groups = _groups(experiment)
     frames = []
     for g in groups:
         rng = rng_for(seed, "oracle", experiment, g["sex"], g["strain"])
-        probs = model.female_slot_probs if g["sex"] == "female" else model.male_slot_probs
-        base = np.array([probs[s] for s in SLOTS if s != "two_part"])
-        props = rng.dirichlet(model.slot_concentration * base / base.sum(), size=n_animals)
-        if g["sex"] == "male":
-            tp = rng.uniform(*model.male_two_part_fraction, size=n_animals)
-        else:
-            tp = np.zeros(n_animals)
         frame = pd.DataFrame(
             {
                 "animal": [f"mc_{g['sex']}_{g['strain']}_{i}" for i in range(n_animals)],
                 "experiment": experiment,
                 "sex": g["sex"],
                 "strain": g["strain"],
+                **draw_individuality(model, g["sex"], n_animals, rng),
             }
         )
-        for j, s in enumerate([s for s in SLOTS if s != "two_part"]):
-            frame[f"p_{s}"] = (1 - tp) * props[:, j]
-        frame["p_two_part"] = tp
-        for d in model.dims:
-            frame[f"effect_{d.name}"] = d.mouse_sd * rng.standard_normal(n_animals)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

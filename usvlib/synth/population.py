@@ -68,16 +68,8 @@ def sample_animals(model: SynthModel, scale: SynthScale, seed: int) -> pd.DataFr
         rng = rng_for(seed, "synth", "animal", row.animal)
         rate = scale.calls_per_s * np.exp(model.rate_sd_log * rng.standard_normal())
         animals.loc[i, "rate_per_s"] = rate
-        probs = model.female_slot_probs if row.sex == "female" else model.male_slot_probs
-        base = np.array([probs[s] for s in SLOTS if s != "two_part"])
-        base = base / base.sum()
-        props = rng.dirichlet(model.slot_concentration * base)
-        two_part = rng.uniform(*model.male_two_part_fraction) if row.sex == "male" else 0.0
-        for slot, p in zip([s for s in SLOTS if s != "two_part"], props, strict=False):
-            animals.loc[i, f"p_{slot}"] = (1.0 - two_part) * p
-        animals.loc[i, "p_two_part"] = two_part
-        for dim in model.dims:
-            animals.loc[i, f"effect_{dim.name}"] = dim.mouse_sd * rng.standard_normal()
+        for col, values in draw_individuality(model, row.sex, 1, rng).items():
+            animals.loc[i, col] = values[0]
         animals.loc[i, "floor_dbfs"] = rng.uniform(*model.noise.floor_dbfs)
 
     # the mice differ in rate, but each experiment's mean rate is the profile's
@@ -90,6 +82,24 @@ def sample_animals(model: SynthModel, scale: SynthScale, seed: int) -> pd.DataFr
             col = f"effect_{dim.name}"
             animals.loc[group.index, col] = group[col] - float(np.sum(w * group[col]))
     return animals
+
+
+def draw_individuality(model: SynthModel, sex: str, n: int, rng: np.random.Generator) -> dict:
+    """Family-slot proportions ``p_<slot>`` and random effects ``effect_<dim>`` of ``n`` new mice.
+
+    Proportions are Dirichlet around the sex's mean (concentration ``slot_concentration``); a
+    male's share of two-part calls is uniform in ``male_two_part_fraction``, a female's is 0.
+    """
+    probs = model.female_slot_probs if sex == "female" else model.male_slot_probs
+    others = [s for s in SLOTS if s != "two_part"]
+    base = np.array([probs[s] for s in others])
+    props = rng.dirichlet(model.slot_concentration * base / base.sum(), size=n)
+    two_part = rng.uniform(*model.male_two_part_fraction, size=n) if sex == "male" else np.zeros(n)
+    out = {f"p_{s}": (1.0 - two_part) * props[:, j] for j, s in enumerate(others)}
+    out["p_two_part"] = two_part
+    for dim in model.dims:
+        out[f"effect_{dim.name}"] = dim.mouse_sd * rng.standard_normal(n)
+    return out
 
 
 def family_index(family) -> np.ndarray:
