@@ -40,7 +40,7 @@ def _stale_reason(root: Path, profile: Profile) -> str | None:
     """Why an existing synthetic dataset does not match ``profile`` and the current model."""
     from dataclasses import asdict
 
-    from usvlib.synth import GENERATOR_VERSION
+    from usvlib.synth import generator_fingerprint
     from usvlib.synth.model import SynthModel
     from usvlib.synth.oracle import model_fingerprint
 
@@ -50,8 +50,8 @@ def _stale_reason(root: Path, profile: Profile) -> str | None:
     cfg = json.loads(cfg_path.read_text())
     if cfg.get("model_fingerprint") != model_fingerprint(SynthModel()):
         return "the generative model changed"
-    if cfg.get("generator_version") != GENERATOR_VERSION:
-        return "the renderer changed"
+    if cfg.get("generator_fingerprint") != generator_fingerprint():
+        return "the generator's code changed"
     if cfg.get("seed") != profile.seed or cfg.get("scale") != asdict(profile.synth):
         return "the profile's seed or scale changed"
     return None

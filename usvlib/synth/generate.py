@@ -39,7 +39,7 @@ from usvlib._seeding import rng_for
 from usvlib.errors import ConfigError
 from usvlib.manifest import write_manifest
 from usvlib.profiles import Profile, get_profile
-from usvlib.synth import GENERATOR_VERSION, oracle
+from usvlib.synth import generator_fingerprint, oracle
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import (
     SEX_EXPERIMENT,
@@ -205,7 +205,7 @@ def generate_dataset(
         animals.to_csv(gt / "animals.csv", index=False, float_format="%.9g")
         config = {
             "generator": f"usvlib {usvlib.__version__}",
-            "generator_version": GENERATOR_VERSION,
+            "generator_fingerprint": generator_fingerprint(),
             "profile": profile.name,
             "seed": profile.seed,
             "scale": dataclasses.asdict(profile.synth),
