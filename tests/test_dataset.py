@@ -101,7 +101,7 @@ def test_synthetic_round_trip(tiny_dataset):
     assert (ds.recordings.rate_hz == 300_000).all()
     assert ds.recordings.duration_s.iloc[0] == pytest.approx(2.0)
     strain = ds.recordings[ds.recordings.experiment == "strain"]
-    assert sorted(strain.group) == ["control", "cortexless"]
+    assert sorted(strain.group) == ["control", "cortexless"] and (strain.strain == strain.group).all()
     # the properties table is the ground truth of the used sex recordings
     gt = ds.calls("sex")
     props = ds.properties

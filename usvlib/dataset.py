@@ -79,7 +79,8 @@ class Dataset:
     root : Path
     kind : {"synthetic", "real", "user"}
     recordings : DataFrame
-        One row per recording: ``recording, path, experiment, animal, sex, group, used`` and,
+        One row per recording: ``recording, path, experiment, animal, sex, strain, group,
+        used`` (``group`` is the class an analysis predicts: the sex, or the strain) and,
         when headers were read, ``rate_hz, n_frames, duration_s, n_channels``.
     properties : DataFrame or None
         The per-USV table (Donders CSV), columns ``usv_id, animal_id, animal, sex,
@@ -140,6 +141,7 @@ def _sex_recordings(root: Path, exclude: tuple[str, ...]) -> list[dict]:
                     "experiment": "sex",
                     "animal": p.stem,
                     "sex": sex,
+                    "strain": "",
                     "group": sex,
                     "used": p.stem not in exclude,
                 }
@@ -189,6 +191,7 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
                 "experiment": "strain",
                 "animal": name,
                 "sex": "male",
+                "strain": group,
                 "group": group,
                 "used": True,
             }
@@ -507,6 +510,7 @@ def load_user_recordings(
             "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
             "animal": table.animal.str.strip(),
             "sex": table.sex,
+            "strain": "",
             "group": table.group,
             "used": True,
         }
