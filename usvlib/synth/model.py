@@ -130,7 +130,7 @@ LATENT_DIMS: tuple[LatentDim, ...] = (
             "flat": math.log(0.045),
             "sweep": math.log(0.040),
             "chevron": math.log(0.060),
-            "short": math.log(0.012),
+            "short": math.log(0.015),
             "two_part": math.log(0.085),  # the low element; the whole call adds gap + high part
         },
         sd=_per_family(0.35, short=0.25, two_part=0.25),
@@ -344,7 +344,8 @@ class NuisanceModel:
     two_part_high_level_db: tuple[float, float] = (-4.0, 0.0)
     center_freq_limits_khz: tuple[float, float] = (38.0, 110.0)
     contour_limits_khz: tuple[float, float] = (30.0, 125.0)
-    min_duration_s: float = 0.008
+    min_duration_s: float = 0.010  # shorter calls would fall under the paper's 7 ms detection limit
+    min_level_db: float = -6.0  # quieter calls are rendered at this level: a USV is what can be detected
     max_duration_s: float = 0.300
 
 

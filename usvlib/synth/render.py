@@ -150,7 +150,7 @@ def render_call(call, model: SynthModel, rng: np.random.Generator) -> tuple[np.n
     f = np.clip(f, lo, hi)
     n = len(f)
     t = np.arange(n, dtype=np.float32) / np.float32(rate)
-    rms = 10 ** (call.level_db / 20)
+    rms = 10 ** (max(call.level_db, nz.min_level_db) / 20)
     env = _ramps(n, int(call.ramp_s * rate)) * gate
     am = np.sin(np.float32(2 * np.pi * call.am_rate_hz) * t + np.float32(call.am_phase))
     env *= 1 + np.float32(call.am_depth) * am
