@@ -182,10 +182,10 @@ def usv_image(
     else:
         if did_not_fit:  # crop to the central canvas_frames
             start = (n_frames - canvas_frames) // 2
-            rows = rows[:, start:start + canvas_frames]
+            rows = rows[:, start : start + canvas_frames]
             n_frames = canvas_frames
         first = (canvas_frames - n_frames) // 2
-        cols = rows @ time_map[:, first:first + n_frames].T
+        cols = rows @ time_map[:, first : first + n_frames].T
     image = cols.astype(np.float32)
     image -= image.mean()
     return image, bool(did_not_fit)
