@@ -1,0 +1,417 @@
+"""From recordings to the per-USV cache: images, spectral lines, marginals, properties.
+
+``extract_dataset(ROOT)`` finds the calls of every used recording (detecting them, or taking the
+dataset's own call times where it has them), computes for each call the paper-resolution
+spectrogram and from it the 100 x 100 network image, the spectral line, the time and frequency
+marginals and the 24 properties (``usvlib.features``), and writes everything to one HDF5 file
+under ``data/cache/extract/``. The file's name holds a hash of the inputs (the recordings' sizes
+and dates, the call source, every parameter, the code), so a re-run with nothing changed opens
+the existing file at once and a changed parameter makes a new one. Files are written under a
+temporary name and renamed when complete.
+
+Recordings are processed in blocks (``block_s``) with an overlap longer than the longest call, so
+memory stays bounded whatever their length; recordings are shared among worker processes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
+
+import usvlib
+from usvlib._io import atomic_path
+from usvlib.audio import audio_info, iter_blocks
+from usvlib.dataset import Dataset, load_dataset
+from usvlib.detect import DetectorParams, detect
+from usvlib.errors import ConfigError
+from usvlib.features import EXTENDED_COLUMNS, PropertyParams, call_properties
+from usvlib.paths import cache_dir
+from usvlib.spectrogram import (
+    CANVAS_BINS,
+    IMAGE_SHAPE,
+    PAPER_PARAMS,
+    SEQUENCE_LENGTH,
+    SpectrogramParams,
+    canvas_rows,
+    resample,
+    spectral_line_hz,
+    usv_image,
+)
+
+
+@dataclass(frozen=True)
+class ExtractParams:
+    """How per-USV products are made (defaults: the paper's)."""
+
+    spectrogram: SpectrogramParams = PAPER_PARAMS
+    background_percentile: float = 75.0
+    background_frames: int = 800  # sampled per block, away from calls
+    long_calls: str = "compress"
+    block_s: float = 10.0
+    max_call_s: float = 0.5
+    properties: PropertyParams = field(default_factory=PropertyParams)
+
+
+# ---------------------------------------------------------------------------------------------
+# one recording
+
+
+def _frame_starts(onset_s: float, offset_s: float, rate: int, n: int, hop: int) -> np.ndarray:
+    """Sample index of each analysis frame of a call (frames centred on the call's hops)."""
+    n_frames = max(1, round((offset_s - onset_s) * rate / hop))
+    centres = np.rint(onset_s * rate + (np.arange(n_frames) + 0.5) * hop).astype(np.int64)
+    return centres - n // 2
+
+
+def recording_products(
+    path: str | os.PathLike, calls: pd.DataFrame, params: ExtractParams = ExtractParams(), *, channel=None
+) -> dict:
+    """Per-call products of one recording.
+
+    Parameters
+    ----------
+    calls : DataFrame with ``onset_s``, ``offset_s``
+        Sorted by onset.
+
+    Returns
+    -------
+    dict with ``images`` (n, 100, 100) float32, ``spectral_line`` (n, 100) Hz,
+    ``time_marginal`` (n, 100), ``freq_marginal`` (n, 233), ``did_not_fit`` (n,) bool and
+    ``properties`` (DataFrame, 24 columns).
+    """
+    info = audio_info(path)
+    rate = info.rate_hz
+    sp = params.spectrogram
+    n, hop = sp.window_samples(rate), sp.hop_samples(rate)
+    freqs, band = sp.band(rate)
+    rows = canvas_rows(freqs)
+    keep_rows = (rows >= 0) & (rows < CANVAS_BINS)
+    window = np.hanning(n + 2)[1:-1].astype(np.float32)
+    power_to_ms = 2.0 / (n * float(np.sum(window.astype(np.float64) ** 2)))
+    window_int16 = window / np.float32(32768.0)  # blocks are read as int16: the window converts
+    n_calls = len(calls)
+    out = {
+        "images": np.zeros((n_calls, *IMAGE_SHAPE), np.float32),
+        "spectral_line": np.full((n_calls, SEQUENCE_LENGTH), np.nan, np.float32),
+        "time_marginal": np.zeros((n_calls, SEQUENCE_LENGTH), np.float32),
+        "freq_marginal": np.zeros((n_calls, CANVAS_BINS), np.float32),
+        "did_not_fit": np.zeros(n_calls, bool),
+    }
+    props = [None] * n_calls
+    if n_calls == 0:
+        out["properties"] = pd.DataFrame(columns=list(EXTENDED_COLUMNS))
+        return out
+    onsets = calls.onset_s.to_numpy(float)
+    offsets = np.minimum(calls.offset_s.to_numpy(float), onsets + params.max_call_s * 2)
+    first = np.array([_frame_starts(a, b, rate, n, hop)[0] for a, b in zip(onsets, offsets, strict=True)])
+    last = np.array([_frame_starts(a, b, rate, n, hop)[-1] + n for a, b in zip(onsets, offsets, strict=True)])
+    first = np.maximum(first, 0)  # a call at the very start or end of the file: frames outside it are zero
+    last = np.minimum(last, info.n_frames)
+    overlap_s = 2 * params.max_call_s + 2 * n / rate
+    block_s = max(params.block_s, 2 * overlap_s)
+    done = np.zeros(n_calls, bool)
+
+    def to_canvas_rows(mag: np.ndarray) -> np.ndarray:
+        canvas = np.zeros((CANVAS_BINS, mag.shape[1]), np.float32)
+        canvas[rows[keep_rows]] = mag[keep_rows]
+        return canvas
+
+    def stft(block: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        frames = sliding_window_view(block, n)[starts] * window_int16
+        return np.abs(scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, band]).T  # (bins, frames)
+
+    for s0, block in iter_blocks(path, block_s=block_s, overlap_s=overlap_s, channel=channel, dtype="int16"):
+        s1 = s0 + len(block)
+        mine = np.flatnonzero(~done & (first >= s0) & (last <= s1))
+        if len(mine) == 0:
+            continue
+        # background: frames spread over the block, away from every call
+        cand = np.linspace(0, len(block) - n, num=min(params.background_frames * 3, max(1, (len(block) - n) // hop)))
+        cand = cand.astype(np.int64) + s0
+        busy = np.zeros(len(cand), bool)
+        for a, b in zip(first, last, strict=True):
+            if b >= s0 and a <= s1:
+                busy |= (cand + n > a) & (cand < b)
+        bg_starts = cand[~busy][:: max(1, (~busy).sum() // params.background_frames)]
+        if len(bg_starts) < 20:
+            bg_starts = cand  # a block full of calls: the percentile of everything
+        bg = to_canvas_rows(stft(block, bg_starts - s0))
+        background = np.percentile(bg, params.background_percentile, axis=1).astype(np.float32)
+        noise_power = np.mean(bg.astype(np.float64) ** 2, axis=1)
+        for i in mine:
+            starts = _frame_starts(onsets[i], offsets[i], rate, n, hop) - s0
+            valid = (starts >= 0) & (starts + n <= len(block))
+            spec = np.zeros((CANVAS_BINS, len(starts)), np.float32)
+            if valid.any():
+                spec[:, valid] = to_canvas_rows(stft(block, starts[valid]))
+            sparse = np.where(spec >= background[:, None], spec, 0.0).astype(np.float32)
+            out["images"][i], out["did_not_fit"][i] = usv_image(sparse, long_calls=params.long_calls)
+            out["spectral_line"][i] = resample(spectral_line_hz(sparse))
+            out["time_marginal"][i] = resample(sparse.sum(axis=0))
+            out["freq_marginal"][i] = sparse.sum(axis=1)
+            props[i] = call_properties(
+                spec,
+                background,
+                noise_power,
+                duration_s=offsets[i] - onsets[i],
+                hop_s=hop / rate,
+                power_to_ms=power_to_ms,
+                params=params.properties,
+            )
+            done[i] = True
+    out["properties"] = pd.DataFrame([p if p is not None else {} for p in props], columns=list(EXTENDED_COLUMNS))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# a dataset
+
+
+CODE_FILES = ("detect.py", "spectrogram.py", "features.py", "extract.py", "audio.py")
+
+
+def code_fingerprint() -> str:
+    """Hash of the code that makes the cache: changed code, new cache."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in CODE_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _recording_job(job: dict) -> tuple[int, dict, pd.DataFrame]:
+    path = job["path"]
+    if job["source"] == "detect":
+        calls = detect(path, job["detector"])
+    else:
+        calls = job["truth"]
+    calls = calls.sort_values("onset_s").reset_index(drop=True)
+    products = recording_products(path, calls, job["params"])
+    return job["index"], products, calls
+
+
+def match_to_truth(detected: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """For each detected call, the ``call_id`` of the true call it overlaps most (-1 if none)."""
+    out = np.full(len(detected), -1, np.int64)
+    if len(detected) == 0 or len(truth) == 0:
+        return out
+    d = detected[["onset_s", "offset_s"]].to_numpy(float)
+    t = truth[["onset_s", "offset_s"]].to_numpy(float)
+    overlap = np.minimum(d[:, None, 1], t[None, :, 1]) - np.maximum(d[:, None, 0], t[None, :, 0])
+    best = overlap.argmax(axis=1)
+    hit = overlap[np.arange(len(d)), best] > 0
+    out[hit] = truth.call_id.to_numpy()[best[hit]]
+    return out
+
+
+@dataclass
+class Extraction:
+    """The per-USV cache of a dataset (``table`` in memory, arrays read on demand)."""
+
+    path: Path
+    table: pd.DataFrame
+    from_cache: bool = False
+    seconds: float = 0.0
+
+    def array(self, name: str, index=None) -> np.ndarray:
+        """``images``, ``spectral_line``, ``time_marginal`` or ``freq_marginal`` (float32)."""
+        with h5py.File(self.path, "r") as f:
+            data = f[name][...] if index is None else f[name][np.sort(np.asarray(index))]
+        return data.astype(np.float32)
+
+    @property
+    def n_did_not_fit(self) -> int:
+        return int(self.table.image_did_not_fit.sum())
+
+
+def _dataset_fingerprint(ds: Dataset, recordings: pd.DataFrame, source: str) -> dict:
+    files = []
+    for p in recordings.path:
+        real = p.split("::")[0]
+        st = os.stat(real)
+        files.append([p, st.st_size, st.st_mtime_ns])
+    gt = Path(ds.root) / "ground_truth" / "calls.csv"
+    truth = [gt.stat().st_size, gt.stat().st_mtime_ns] if source == "truth" and gt.is_file() else None
+    return {"recordings": files, "truth": truth}
+
+
+def extract_dataset(
+    dataset: Dataset | str | os.PathLike,
+    *,
+    calls: str = "auto",
+    experiments: tuple[str, ...] = ("sex", "strain"),
+    params: ExtractParams = ExtractParams(),
+    detector: DetectorParams = DetectorParams(),
+    workers: int | None = None,
+    progress: bool = False,
+    cache: str | os.PathLike | None = None,
+) -> Extraction:
+    """Build (or open) the per-USV cache of a dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset or path
+    calls : {"auto", "detect", "truth"}
+        Where call times come from: the detector, or the dataset's ground truth (synthetic data
+        only). "auto" uses the truth when there is one.
+    experiments : tuple
+        Which recordings: the sex and/or the strain experiment (used recordings only).
+    workers : int, optional
+        Processes (default: the available CPUs, at most 8).
+    cache : path, optional
+        Folder of the cache files (default ``data/cache/extract``).
+    """
+    from usvlib.synth.generate import default_workers
+
+    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
+    if calls not in ("auto", "detect", "truth"):
+        raise ConfigError(f"calls must be 'auto', 'detect' or 'truth', got {calls!r}")
+    source = ("truth" if ds.ground_truth is not None else "detect") if calls == "auto" else calls
+    if source == "truth" and ds.ground_truth is None:
+        raise ConfigError(f"{ds.root}: has no ground-truth call times - use calls='detect'")
+    recordings = ds.recordings[ds.recordings.used & ds.recordings.experiment.isin(experiments)].reset_index(drop=True)
+    key_data = {
+        "dataset": _dataset_fingerprint(ds, recordings, source),
+        "source": source,
+        "params": dataclasses.asdict(params),
+        "detector": dataclasses.asdict(detector) if source == "detect" else None,
+        "code": code_fingerprint(),
+    }
+    key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    folder = Path(cache) if cache else cache_dir() / "extract"
+    path = folder / f"{Path(ds.root).name}-{source}-{key}.h5"
+    if path.is_file():
+        return Extraction(path, read_table(path), from_cache=True)
+
+    started = time.perf_counter()
+    jobs = []
+    for i, r in recordings.iterrows():
+        truth = None
+        if ds.ground_truth is not None:
+            gt = ds.ground_truth
+            truth = gt[gt.animal == r.animal][["call_id", "onset_s", "offset_s"]].copy()
+        jobs.append(
+            {
+                "index": i,
+                "path": r.path,
+                "source": source,
+                "detector": detector,
+                "params": params,
+                "truth": truth,
+            }
+        )
+    workers = default_workers() if workers is None else int(workers)
+    n_total = 0
+    tables = []
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        arrays = {
+            "images": f.create_dataset(
+                "images", (0, *IMAGE_SHAPE), "float16", maxshape=(None, *IMAGE_SHAPE), chunks=(64, *IMAGE_SHAPE)
+            ),
+            "spectral_line": f.create_dataset(
+                "spectral_line", (0, SEQUENCE_LENGTH), "float32", maxshape=(None, SEQUENCE_LENGTH)
+            ),
+            "time_marginal": f.create_dataset(
+                "time_marginal", (0, SEQUENCE_LENGTH), "float32", maxshape=(None, SEQUENCE_LENGTH)
+            ),
+            "freq_marginal": f.create_dataset(
+                "freq_marginal", (0, CANVAS_BINS), "float32", maxshape=(None, CANVAS_BINS)
+            ),
+        }
+        for index, products, rec_calls in _map(jobs, workers, progress):
+            r = recordings.iloc[index]
+            k = len(rec_calls)
+            for name, ds_h5 in arrays.items():
+                ds_h5.resize(n_total + k, axis=0)
+                ds_h5[n_total : n_total + k] = products[name]
+            table = pd.DataFrame(
+                {
+                    "recording": r.recording,
+                    "animal": r.animal,
+                    "experiment": r.experiment,
+                    "sex": r.sex,
+                    "strain": r.strain,
+                    "group": r.group,
+                    "onset_s": rec_calls.onset_s.to_numpy(float),
+                    "offset_s": rec_calls.offset_s.to_numpy(float),
+                }
+            )
+            if source == "truth":
+                table["truth_call_id"] = rec_calls.call_id.to_numpy()
+            elif jobs[index]["truth"] is not None:
+                table["truth_call_id"] = match_to_truth(rec_calls, jobs[index]["truth"])
+            if "score" in rec_calls:
+                table["detector_score"] = rec_calls.score.to_numpy(float)
+            table["image_did_not_fit"] = products["did_not_fit"]
+            table = pd.concat([table, products["properties"].reset_index(drop=True)], axis=1)
+            tables.append(table)
+            n_total += k
+        table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        table.insert(0, "usv", np.arange(len(table)))
+        _write_table(f, "calls", table)
+        f.attrs["key"] = key
+        f.attrs["source"] = source
+        f.attrs["inputs"] = json.dumps(key_data, default=str)
+        f.attrs["usvlib"] = usvlib.__version__
+    return Extraction(path, read_table(path), from_cache=False, seconds=time.perf_counter() - started)
+
+
+def _map(jobs: list[dict], workers: int, progress: bool):
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="extracting", unit="rec")
+    try:
+        if workers <= 1:
+            for job in jobs:
+                yield _recording_job(job)
+                if bar is not None:
+                    bar.update()
+        else:
+            import multiprocessing as mp
+
+            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+            with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context(method)) as pool:
+                for result in pool.map(_recording_job, jobs):
+                    yield result
+                    if bar is not None:
+                        bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _write_table(f: h5py.File, name: str, table: pd.DataFrame) -> None:
+    group = f.create_group(name)
+    for col in table.columns:
+        values = table[col].to_numpy()
+        if values.dtype == object:
+            group.create_dataset(col, data=values.astype(str).astype("S"))
+        else:
+            group.create_dataset(col, data=values)
+    group.attrs["columns"] = json.dumps(list(table.columns))
+
+
+def read_table(path: str | os.PathLike, name: str = "calls") -> pd.DataFrame:
+    """The table stored in an extraction file."""
+    with h5py.File(path, "r") as f:
+        group = f[name]
+        columns = json.loads(group.attrs["columns"])
+        data = {}
+        for col in columns:
+            values = group[col][...]
+            data[col] = values.astype(str) if values.dtype.kind == "S" else values
+    return pd.DataFrame(data, columns=columns)
