@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from usvlib._parallel import default_workers
 from usvlib.profiles import get_profile
-from usvlib.synth.generate import default_workers, generate_dataset
+from usvlib.synth.generate import generate_dataset
 from usvlib.synth.model import SynthModel
 
 

@@ -45,9 +45,10 @@ from usvlib.spectrogram import (
     SEQUENCE_LENGTH,
     SpectrogramParams,
     canvas_rows,
+    image_from_rows,
     resample,
+    resize_matrix,
     spectral_line_hz,
-    usv_image,
 )
 
 
@@ -57,7 +58,7 @@ class ExtractParams:
 
     spectrogram: SpectrogramParams = PAPER_PARAMS
     background_percentile: float = 75.0
-    background_frames: int = 800  # sampled per block, away from calls
+    background_frames: int = 150  # sampled per block, away from calls
     long_calls: str = "compress"
     block_s: float = 10.0
     max_call_s: float = 0.5
@@ -66,6 +67,8 @@ class ExtractParams:
 
 # ---------------------------------------------------------------------------------------------
 # one recording
+
+IMAGE_ROW_MAP = resize_matrix(CANVAS_BINS, IMAGE_SHAPE[0])  # the images' frequency resize
 
 
 def _frame_starts(onset_s: float, offset_s: float, rate: int, n: int, hop: int) -> np.ndarray:
@@ -76,7 +79,12 @@ def _frame_starts(onset_s: float, offset_s: float, rate: int, n: int, hop: int) 
 
 
 def recording_products(
-    path: str | os.PathLike, calls: pd.DataFrame, params: ExtractParams = ExtractParams(), *, channel=None
+    path: str | os.PathLike,
+    calls: pd.DataFrame,
+    params: ExtractParams = ExtractParams(),
+    *,
+    channel=None,
+    with_properties: bool = True,
 ) -> dict:
     """Per-call products of one recording.
 
@@ -87,7 +95,7 @@ def recording_products(
 
     Returns
     -------
-    dict with ``images`` (n, 100, 100) float32, ``spectral_line`` (n, 100) Hz,
+    dict with ``images`` (n, 100, 100) float16 (as cached), ``spectral_line`` (n, 100) Hz,
     ``time_marginal`` (n, 100), ``freq_marginal`` (n, 233), ``did_not_fit`` (n,) bool and
     ``properties`` (DataFrame, 24 columns).
     """
@@ -103,7 +111,7 @@ def recording_products(
     window_int16 = window / np.float32(32768.0)  # blocks are read as int16: the window converts
     n_calls = len(calls)
     out = {
-        "images": np.zeros((n_calls, *IMAGE_SHAPE), np.float32),
+        "images": np.zeros((n_calls, *IMAGE_SHAPE), np.float16),  # half the memory of a long recording
         "spectral_line": np.full((n_calls, SEQUENCE_LENGTH), np.nan, np.float32),
         "time_marginal": np.zeros((n_calls, SEQUENCE_LENGTH), np.float32),
         "freq_marginal": np.zeros((n_calls, CANVAS_BINS), np.float32),
@@ -115,62 +123,78 @@ def recording_products(
         return out
     onsets = calls.onset_s.to_numpy(float)
     offsets = np.minimum(calls.offset_s.to_numpy(float), onsets + params.max_call_s * 2)
-    first = np.array([_frame_starts(a, b, rate, n, hop)[0] for a, b in zip(onsets, offsets, strict=True)])
-    last = np.array([_frame_starts(a, b, rate, n, hop)[-1] + n for a, b in zip(onsets, offsets, strict=True)])
+    n_call_frames = np.maximum(1, np.rint((offsets - onsets) * rate / hop).astype(np.int64))
+    first = np.rint(onsets * rate + 0.5 * hop).astype(np.int64) - n // 2
+    last = np.rint(onsets * rate + (n_call_frames - 0.5) * hop).astype(np.int64) - n // 2 + n
     first = np.maximum(first, 0)  # a call at the very start or end of the file: frames outside it are zero
     last = np.minimum(last, info.n_frames)
     overlap_s = 2 * params.max_call_s + 2 * n / rate
     block_s = max(params.block_s, 2 * overlap_s)
     done = np.zeros(n_calls, bool)
 
-    def to_canvas_rows(mag: np.ndarray) -> np.ndarray:
-        canvas = np.zeros((CANVAS_BINS, mag.shape[1]), np.float32)
-        canvas[rows[keep_rows]] = mag[keep_rows]
-        return canvas
+    identity_rows = len(rows) == CANVAS_BINS and np.array_equal(rows, np.arange(CANVAS_BINS))
 
+    # frame-major (frames, 233) throughout: every per-frame operation reads contiguous memory
     def stft(block: np.ndarray, starts: np.ndarray) -> np.ndarray:
         frames = sliding_window_view(block, n)[starts] * window_int16
-        return np.abs(scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, band]).T  # (bins, frames)
+        mag = np.abs(scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, band])
+        if identity_rows:  # 300 kHz: the band is the canvas
+            return mag
+        canvas = np.zeros((mag.shape[0], CANVAS_BINS), np.float32)
+        canvas[:, rows[keep_rows]] = mag[:, keep_rows]
+        return canvas
 
     for s0, block in iter_blocks(path, block_s=block_s, overlap_s=overlap_s, channel=channel, dtype="int16"):
         s1 = s0 + len(block)
         mine = np.flatnonzero(~done & (first >= s0) & (last <= s1))
         if len(mine) == 0:
             continue
-        # background: frames spread over the block, away from every call
-        cand = np.linspace(0, len(block) - n, num=min(params.background_frames * 3, max(1, (len(block) - n) // hop)))
+        # background: frames spread over the block, away from the calls near it
+        cand = np.linspace(0, len(block) - n, num=min(params.background_frames * 2, max(1, (len(block) - n) // hop)))
         cand = cand.astype(np.int64) + s0
-        busy = np.zeros(len(cand), bool)
-        for a, b in zip(first, last, strict=True):
-            if b >= s0 and a <= s1:
-                busy |= (cand + n > a) & (cand < b)
-        bg_starts = cand[~busy][:: max(1, (~busy).sum() // params.background_frames)]
+        near = np.flatnonzero((last >= s0) & (first <= s1))
+        # a candidate frame is busy if it overlaps a call: calls started minus calls ended before it
+        started = np.searchsorted(np.sort(first[near]), cand + n, side="left")
+        ended = np.searchsorted(np.sort(last[near]), cand, side="right")
+        free = started - ended == 0
+        bg_starts = cand[free][:: max(1, free.sum() // params.background_frames)]
         if len(bg_starts) < 20:
             bg_starts = cand  # a block full of calls: the percentile of everything
-        bg = to_canvas_rows(stft(block, bg_starts - s0))
-        background = np.percentile(bg, params.background_percentile, axis=1).astype(np.float32)
-        noise_power = np.mean(bg.astype(np.float64) ** 2, axis=1)
-        for i in mine:
-            starts = _frame_starts(onsets[i], offsets[i], rate, n, hop) - s0
-            valid = (starts >= 0) & (starts + n <= len(block))
-            spec = np.zeros((CANVAS_BINS, len(starts)), np.float32)
-            if valid.any():
-                spec[:, valid] = to_canvas_rows(stft(block, starts[valid]))
-            sparse = np.where(spec >= background[:, None], spec, 0.0).astype(np.float32)
-            out["images"][i], out["did_not_fit"][i] = usv_image(sparse, long_calls=params.long_calls)
-            out["spectral_line"][i] = resample(spectral_line_hz(sparse))
-            out["time_marginal"][i] = resample(sparse.sum(axis=0))
-            out["freq_marginal"][i] = sparse.sum(axis=1)
-            props[i] = call_properties(
-                spec,
-                background,
-                noise_power,
-                duration_s=offsets[i] - onsets[i],
-                hop_s=hop / rate,
-                power_to_ms=power_to_ms,
-                params=params.properties,
-            )
-            done[i] = True
+        bg = stft(block, bg_starts - s0)
+        background = np.percentile(bg, params.background_percentile, axis=0).astype(np.float32)
+        noise_power = np.mean(bg.astype(np.float64) ** 2, axis=0)
+        # all frames of this block's calls in one transform, one frequency resize
+        lengths = n_call_frames[mine]
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        within = np.arange(bounds[-1]) - np.repeat(bounds[:-1], lengths)
+        centres = np.rint(np.repeat(onsets[mine] * rate, lengths) + (within + 0.5) * hop).astype(np.int64)
+        starts = centres - n // 2 - s0
+        valid = (starts >= 0) & (starts + n <= len(block))
+        spec_all = stft(block, starts) if valid.all() else np.zeros((len(starts), CANVAS_BINS), np.float32)
+        if not valid.all() and valid.any():
+            spec_all[valid] = stft(block, starts[valid])
+        sparse_all = np.where(spec_all >= background, spec_all, np.float32(0.0))
+        line_all = spectral_line_hz(sparse_all.T)
+        rows_all = sparse_all @ IMAGE_ROW_MAP.T  # (frames, 100): the frequency resize of every frame
+        column_sums = sparse_all.sum(axis=1)
+        freq_marginals = np.add.reduceat(sparse_all, bounds[:-1], axis=0)
+        for k, i in enumerate(mine):
+            a, b = bounds[k], bounds[k + 1]
+            out["images"][i], out["did_not_fit"][i] = image_from_rows(rows_all[a:b].T, long_calls=params.long_calls)
+            out["spectral_line"][i] = resample(line_all[a:b])
+            out["time_marginal"][i] = resample(column_sums[a:b])
+            out["freq_marginal"][i] = freq_marginals[k]
+            if with_properties:
+                props[i] = call_properties(
+                    spec_all[a:b].T,
+                    background,
+                    noise_power,
+                    duration_s=offsets[i] - onsets[i],
+                    hop_s=hop / rate,
+                    power_to_ms=power_to_ms,
+                    params=params.properties,
+                )
+        done[mine] = True
     out["properties"] = pd.DataFrame([p if p is not None else {} for p in props], columns=list(EXTENDED_COLUMNS))
     return out
 

@@ -171,12 +171,26 @@ def usv_image(
     did_not_fit : bool
         True if the USV was longer than the canvas.
     """
+    return image_from_rows(
+        image_rows(canvas_spec, shape[0]), canvas_frames=canvas_frames, width=shape[1], long_calls=long_calls
+    )
+
+
+def image_rows(canvas_spec: np.ndarray, height: int = IMAGE_SHAPE[0]) -> np.ndarray:
+    """First half of ``usv_image``: the 233 canvas rows resized to ``height`` (any number of frames,
+    so the frames of many calls can go through one matrix product)."""
+    return _resize(CANVAS_BINS, height) @ canvas_spec
+
+
+def image_from_rows(
+    rows: np.ndarray, *, canvas_frames: int = CANVAS_FRAMES, width: int = IMAGE_SHAPE[1], long_calls: str = "compress"
+) -> tuple[np.ndarray, bool]:
+    """Second half of ``usv_image``: place one call's resized rows on the canvas, resize in time."""
     if long_calls not in ("compress", "crop"):
         raise ValueError(f"long_calls must be 'compress' or 'crop', got {long_calls!r}")
-    n_frames = canvas_spec.shape[1]
-    rows = _resize(CANVAS_BINS, shape[0]) @ canvas_spec  # (shape[0], frames)
+    n_frames = rows.shape[1]
     did_not_fit = n_frames > canvas_frames
-    time_map = _resize(canvas_frames, shape[1])  # (shape[1], canvas_frames)
+    time_map = _resize(canvas_frames, width)  # (width, canvas_frames)
     if did_not_fit and long_calls == "compress":
         cols = rows @ _resize(n_frames, canvas_frames).T @ time_map.T
     else:

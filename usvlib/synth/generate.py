@@ -21,7 +21,6 @@ leaves no half-written dataset behind.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import os
 import shutil
@@ -35,6 +34,7 @@ import soundfile as sf
 
 import usvlib
 from usvlib._io import atomic_path, sha256_file, write_json_atomic, write_text_atomic
+from usvlib._parallel import default_workers, process_map
 from usvlib._seeding import rng_for
 from usvlib.errors import ConfigError
 from usvlib.manifest import write_manifest
@@ -79,40 +79,11 @@ def _render_job(job: dict) -> tuple[str, pd.DataFrame, str]:
 
 def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> dict:
     results = {}
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc="rendering recordings", unit="rec")
-    if workers <= 1:
-        for job in jobs:
-            animal, truth, digest = _render_job(job)
-            results[animal] = (truth, digest)
-            if bar is not None:
-                bar.update()
-    else:
-        import multiprocessing as mp
-
-        # fork where there is one (the workers only render with numpy, so the caller's threads
-        # do not matter, and unlike spawn it works from any __main__, stdin included)
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
-            for animal, truth, digest in pool.map(_render_job, jobs):
-                results[animal] = (truth, digest)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
+    for animal, truth, digest in process_map(
+        _render_job, jobs, workers=workers, progress=progress, desc="rendering recordings", unit="rec"
+    ):
+        results[animal] = (truth, digest)
     return results
-
-
-def default_workers() -> int:
-    """Worker processes for rendering: the CPUs this process may use, at most 8."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(8, n))
 
 
 def generate_dataset(
