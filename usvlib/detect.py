@@ -457,3 +457,57 @@ def evaluate(reference: pd.DataFrame, detected: pd.DataFrame) -> DetectionScore:
     else:
         on = off = float("nan")
     return DetectionScore(n_ref, n_det, k, precision, recall, f1, float(on), float(off))
+
+
+TOOLS = {"deepsqueak": "DeepSqueak", "mupet": "MUPET", "vocalmat": "VocalMat", "msa1": "MSA (1)", "msa2": "MSA (2)"}
+
+
+def evaluate_recordings(detected: pd.DataFrame, reference: pd.DataFrame, *, key: str = "animal") -> pd.DataFrame:
+    """Score detections recording by recording (both tables have ``key``, ``onset_s``, ``offset_s``).
+
+    Returns one row per recording and a last row ``all`` pooling the matches of every recording.
+    """
+    rows = []
+    for name in sorted(set(reference[key]) | set(detected[key])):
+        s = evaluate(reference[reference[key] == name], detected[detected[key] == name])
+        rows.append({key: name, **s.as_dict()})
+    table = pd.DataFrame(rows)
+    pooled = pooled_score(table)
+    return pd.concat([table, pd.DataFrame([{key: "all", **pooled.as_dict()}])], ignore_index=True)
+
+
+def pooled_score(per_recording: pd.DataFrame) -> DetectionScore:
+    """Precision, recall and F1 of all matches of several recordings together."""
+    t = per_recording[per_recording.iloc[:, 0] != "all"]
+    n_ref, n_det, k = int(t.n_reference.sum()), int(t.n_detected.sum()), int(t.n_matched.sum())
+    p = k / n_det if n_det else 0.0
+    r = k / n_ref if n_ref else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    w = t.n_matched.to_numpy(float)
+    on = float(np.average(t.median_onset_error_s.fillna(0), weights=w)) if w.sum() else float("nan")
+    off = float(np.average(t.median_offset_error_s.fillna(0), weights=w)) if w.sum() else float("nan")
+    return DetectionScore(n_ref, n_det, k, p, r, f1, on, off)
+
+
+def evaluate_reference_clips(folder: str | os.PathLike, params: DetectorParams = DetectorParams()) -> pd.DataFrame:
+    """usvlib and the other tools on labelled clips (``k/rec_k.wav``, ``k/gt_k.csv``, ``k/<tool>_k.csv``).
+
+    Returns one row per clip and detector (``usvlib`` and every tool whose file is there), plus
+    rows ``all`` pooling each detector's matches over the clips.
+    """
+    folder = Path(folder)
+    rows = []
+    for clip in sorted(p for p in folder.iterdir() if p.is_dir() and (p / f"rec_{p.name}.wav").is_file()):
+        k = clip.name
+        reference = read_intervals(clip / f"gt_{k}.csv")
+        found = {"usvlib": detect(clip / f"rec_{k}.wav", params)}
+        for tool in TOOLS:
+            if (clip / f"{tool}_{k}.csv").is_file():
+                found[TOOLS[tool]] = read_intervals(clip / f"{tool}_{k}.csv")
+        for name, det in found.items():
+            rows.append({"recording": k, "detector": name, **evaluate(reference, det).as_dict()})
+    table = pd.DataFrame(rows)
+    pooled = []
+    for name, part in table.groupby("detector", sort=False):
+        pooled.append({"recording": "all", "detector": name, **pooled_score(part.drop(columns="detector")).as_dict()})
+    return pd.concat([table, pd.DataFrame(pooled)], ignore_index=True)

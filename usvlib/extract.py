@@ -439,3 +439,13 @@ def read_table(path: str | os.PathLike, name: str = "calls") -> pd.DataFrame:
             values = group[col][...]
             data[col] = values.astype(str) if values.dtype.kind == "S" else values
     return pd.DataFrame(data, columns=columns)
+
+
+def pick_examples(table: pd.DataFrame, column: str, *, per_value: int = 4, seed: int = 0) -> pd.DataFrame:
+    """Up to ``per_value`` random rows for each value of ``column`` (for example galleries)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for value, rows in table.groupby(column, sort=True):
+        take = rows.iloc[np.sort(rng.choice(len(rows), size=min(per_value, len(rows)), replace=False))]
+        parts.append(take.assign(_value=value))
+    return pd.concat(parts, ignore_index=True) if parts else table.iloc[:0]

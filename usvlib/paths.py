@@ -37,3 +37,8 @@ def synthetic_dir(profile: str) -> Path:
 
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
+
+
+def reference_clips_dir() -> Path:
+    """Real clips with manual labels shipped with the project (AMVOC, MIT licence)."""
+    return project_root() / "tests" / "fixtures" / "amvoc"

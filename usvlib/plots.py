@@ -172,3 +172,137 @@ def oracle_per_animal(oracle_json: dict, experiment: str = "sex") -> plt.Figure:
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Fig 1: segmentation and detection
+
+
+def busiest_stretch(calls: pd.DataFrame, length_s: float) -> float:
+    """Start of the ``length_s`` window holding the most calls (for showing a bout)."""
+    if len(calls) == 0:
+        return 0.0
+    onsets = np.sort(calls.onset_s.to_numpy(float))
+    counts = np.searchsorted(onsets, onsets + length_s) - np.arange(len(onsets))
+    return max(0.0, float(onsets[int(np.argmax(counts))]) - 0.05)
+
+
+def segmentation(
+    path: str,
+    t0_s: float,
+    t1_s: float,
+    detected: pd.DataFrame,
+    truth: pd.DataFrame | None = None,
+    *,
+    title: str = "",
+) -> plt.Figure:
+    """A stretch of recording with the detected calls (and the true ones) drawn under it."""
+    samples, rate = read_audio(path, start_s=t0_s, stop_s=t1_s)
+    fig, ax = plt.subplots(figsize=(12, 3.2))
+    spectrogram_panel(ax, samples, rate, t0_s=0.0)
+    ax.set_xlabel("ms from the start of the excerpt")
+    ax.set_ylim(15, 130)
+
+    def bars(table, y, color, label):
+        first = True
+        for a, b in table[["onset_s", "offset_s"]].to_numpy():
+            if b > t0_s and a < t1_s:
+                ax.plot([1e3 * (a - t0_s), 1e3 * (b - t0_s)], [y, y], color=color, lw=4, solid_capstyle="butt",
+                        label=label if first else None)
+                first = False
+
+    if truth is not None:
+        bars(truth, 22, "#3fbf5f", "true calls")
+    bars(detected, 18, "#19d3f3", "detected")
+    ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(images: np.ndarray, titles: list[str], *, cols: int = 8, title: str = "") -> plt.Figure:
+    """Network images (100 x 100, kHz up) in a grid."""
+    rows = int(np.ceil(len(images) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.65 * rows), squeeze=False)
+    for ax, img, t in zip(axes.flat, images, titles, strict=False):
+        ax.imshow(img, origin="lower", cmap="magma", aspect="auto")
+        ax.set_title(t, fontsize=7)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(images):]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def detected_vs_reference_counts(per_recording: pd.DataFrame, *, key: str = "animal") -> plt.Figure:
+    """USVs per recording: reference against detected (from ``evaluate_recordings``)."""
+    t = per_recording[per_recording[key] != "all"]
+    fig, ax = plt.subplots(figsize=(10, 3))
+    x = np.arange(len(t))
+    ax.bar(x - 0.2, t.n_reference, 0.4, label="reference", color="#9aa5b1")
+    ax.bar(x + 0.2, t.n_detected, 0.4, label="detected", color="#19a3c3")
+    ax.set_xticks(x)
+    ax.set_xticklabels(t[key], rotation=90, fontsize=6)
+    ax.set_ylabel("USVs")
+    ax.legend()
+    ax.set_title("USVs per recording")
+    fig.tight_layout()
+    return fig
+
+
+def detection_scores(clips: pd.DataFrame) -> plt.Figure:
+    """F1 of every detector on every labelled clip (from ``evaluate_reference_clips``)."""
+    pivot = clips.pivot(index="detector", columns="recording", values="f1")
+    pivot = pivot.loc[clips.detector.drop_duplicates()]
+    fig, ax = plt.subplots(figsize=(8, 3))
+    n = len(pivot.columns)
+    for j, clip in enumerate(pivot.columns):
+        ax.bar(np.arange(len(pivot)) + (j - (n - 1) / 2) * 0.8 / n, pivot[clip], 0.8 / n,
+               label="pooled" if clip == "all" else f"clip {clip}")  # noqa: B023
+    ax.set_xticks(range(len(pivot)))
+    ax.set_xticklabels(pivot.index)
+    ax.set_ylim(0.5, 1.02)
+    ax.set_ylabel("F1")
+    ax.legend(fontsize=7, ncol=n)
+    ax.set_title("Detection on real clips with manual labels")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Fig 2: properties by sex
+
+
+def property_distributions(table: pd.DataFrame, differences: pd.DataFrame, *, group: str = "sex") -> plt.Figure:
+    """Box plots of each property by group, with the rank-sum test's adjusted p-value."""
+    n = len(differences)
+    cols = 3
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.6 * rows), squeeze=False)
+    groups = [g for g in ("female", "male") if g in set(table[group])]
+    for ax, row in zip(axes.flat, differences.itertuples(), strict=False):
+        data = [table.loc[table[group] == g, row.column].dropna() for g in groups]
+        if table[row.column].nunique() <= 5:  # a label: the share of each value
+            values = sorted(table[row.column].dropna().unique())
+            width = 0.8 / len(groups)
+            for j, (g, d) in enumerate(zip(groups, data, strict=True)):
+                share = [np.mean(d == v) for v in values]
+                ax.bar(np.arange(len(values)) + (j - 0.5) * width, share, width, color=SEX_COLORS.get(g), label=g)
+            ax.set_xticks(range(len(values)))
+            ax.set_xticklabels([f"{v:g}" for v in values])
+            ax.set_ylabel("share of USVs")
+        else:
+            parts = ax.boxplot(data, tick_labels=groups, showfliers=False, patch_artist=True, widths=0.6)
+            for patch, g in zip(parts["boxes"], groups, strict=True):
+                patch.set_facecolor(SEX_COLORS.get(g, "grey"))
+                patch.set_alpha(0.6)
+        star = "*" if row.significant else "n.s."
+        ax.set_title(f"{row.property}: p = {row.p_holm:.2g} ({star}); paper: {row.paper}", fontsize=8)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7) if table[differences.column.iloc[0]].nunique() <= 5 else None
+    fig.tight_layout()
+    return fig

@@ -230,7 +230,8 @@ class NotebookContext:
     def record(self, key: str, value: float, **kwargs) -> dict:
         """``ResultsStore.record`` with this run's dataset, profile and notebook filled in."""
         kwargs.setdefault("source", self.notebook)
-        return self.results.record(key, value, dataset=self.label, profile=self.profile.name, **kwargs)
+        kwargs.setdefault("dataset", self.label)  # a number from other data (real clips) says so
+        return self.results.record(key, value, profile=self.profile.name, **kwargs)
 
     def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
         """Save ``fig`` as ``figures/<name>.png`` atomically and return its path."""

@@ -43,8 +43,22 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
         "Bayes-optimal accuracy cortexless vs control, new animal (synthetic data only)",
         statement="synthetic-only ceiling",
     ),
-    "fig1.detection.f1_synthetic": PaperNumber("detection F1 against the synthetic truth"),
-    "fig1.detection.f1_real": PaperNumber("detection F1 on the real amvoc clips (manual labels)"),
+    "fig1.detection.f1_synthetic": PaperNumber("detection F1 against the synthetic truth", unit="f1"),
+    "fig1.detection.f1_real": PaperNumber("detection F1 on the real amvoc clips (manual labels)", unit="f1"),
+    **{
+        f"fig2.{name}.p_holm": PaperNumber(
+            f"{name.replace('_', ' ')}: Wilcoxon rank-sum male vs female (Holm-adjusted p)",
+            unit="p_value",
+            statement="significant" if significant else "n.s.",
+        )
+        for name, significant in (
+            ("duration", True), ("mean_frequency", False), ("volume", True), ("direction", False),
+            ("peaks", True), ("breaks", True), ("broadband", True), ("tremolo", True), ("complex", True),
+        )
+    },
+    "fig1.detection.f1_tools_real": PaperNumber(
+        "detection F1 of DeepSqueak, MUPET, VocalMat, MSA on the same real clips (best, pooled)", unit="f1"
+    ),
     "fig3.dnn.across_animals": PaperNumber("DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066),
     "fig3.ridge.across_animals": PaperNumber("ridge, spectrogram -> sex", 0.507, 0.016),
     "fig3.svm.across_animals": PaperNumber("linear SVM, spectrogram -> sex", 0.562, 0.019),
@@ -78,7 +92,7 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
 }
 
 DATASETS = ("synthetic", "real")
-UNITS = ("fraction", "correlation", "f1", "count", "seconds", "ratio", "hz")
+UNITS = ("fraction", "correlation", "f1", "count", "seconds", "ratio", "hz", "p_value")
 
 
 def _finite(x, name: str, key: str) -> float | None:
@@ -137,7 +151,7 @@ class ResultsStore:
         if unit not in UNITS:
             raise ConfigError(f"result {key}: unknown unit {unit!r} (one of {UNITS})")
         v = _finite(value, "value", key)
-        if unit == "fraction" and not 0.0 <= v <= 1.0:
+        if unit in ("fraction", "f1", "p_value") and not 0.0 <= v <= 1.0:
             raise ConfigError(f"result {key}: a fraction must lie in [0, 1], got {v}")
         entry = {
             "value": v,
@@ -168,6 +182,10 @@ def _fmt(value: float | None, sd: float | None, unit: str) -> str:
     if unit == "fraction":
         text = f"{100 * value:.1f} %"
         return text if sd is None else f"{100 * value:.1f} ± {100 * sd:.1f} %"
+    if unit == "p_value":
+        return f"p = {value:.2g}"
+    if unit == "f1":
+        return f"F1 = {value:.3f}"
     text = f"{value:.3g}"
     return text if sd is None else f"{value:.3g} ± {sd:.2g}"
 
