@@ -35,3 +35,39 @@ def test_profiles_and_help():
     res = _run("profiles")
     assert res.returncode == 0 and "quick" in res.stdout and "paper" in res.stdout
     assert _run("--help").returncode == 0
+
+
+def test_detect_command(tmp_path):
+    from usvlib.paths import reference_clips_dir
+
+    clip = reference_clips_dir() / "1" / "rec_1.wav"
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"")
+    out = tmp_path / "calls.csv"
+    res = _run("detect", str(clip), str(bad), "-o", str(out), "--quiet")
+    assert res.returncode == 1  # one file failed: said, and the rest still written
+    assert "bad.wav: the file is empty" in res.stderr
+    import pandas as pd
+
+    calls = pd.read_csv(out)
+    assert len(calls) == 16 and set(calls.columns) >= {"recording", "onset_s", "offset_s", "mean_freq_hz"}
+
+
+def test_extract_command(tiny_dataset, tmp_path):
+    import os
+
+    env = {**os.environ, "USVLIB_CACHE": str(tmp_path / "cache")}
+    import subprocess
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "usvlib", "extract", str(tiny_dataset), "--quiet"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
+
+    first, second = run(), run()
+    assert first.returncode == 0 and "built the per-USV cache" in first.stdout
+    assert "opened the cached" in second.stdout

@@ -30,6 +30,20 @@ def test_notebook_00_runs_in_the_quick_profile(quick_dataset, tmp_path):
     assert "fig0.oracle.across_animals" in (out / "results" / "NUMBERS.md").read_text()
 
 
+def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
+    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    summary = reproduce.run("quick", quick_dataset, only=["01", "02"], out_dir=out, progress=False)
+    assert [p.name for p in summary.executed] == ["01_segmentation.ipynb", "02_property_differences.ipynb"]
+    for name in ("fig1_segmentation", "fig1_examples", "fig1_detection_real", "fig1_counts", "fig2_properties"):
+        assert (out / "figures" / f"{name}.png").is_file(), name
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    assert numbers["fig1.detection.f1_synthetic"]["value"] >= 0.97
+    assert numbers["fig1.detection.f1_real"]["dataset"] == "real"
+    assert numbers["fig2.mean_frequency.p_holm"]["value"] > 0.05
+    assert numbers["fig2.duration.p_holm"]["value"] < 0.05
+
+
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_dataset):
     books = tmp_path / "notebooks"
     books.mkdir()

@@ -199,11 +199,13 @@ def block_features(
     side_max = _neighbourhood_max(white, cand, pk, offsets)
     inside = (pk - far >= 0) & (pk + far < n_bins)
     contrast[cand] = np.where(inside, peak[cand] / np.maximum(side_max, 1e-12), 0.0)
+    has_power = total > 0  # digital silence has none
+    safe_total = np.where(has_power, total, 1.0)
     feats = {
-        "purity": (peak / total).astype(np.float32),
+        "purity": np.where(has_power, peak / safe_total, 0.0).astype(np.float32),
         "contrast": contrast,
         "peak_hz": freqs32[peak_idx],
-        "mean_hz": (weighted / total).astype(np.float32),
+        "mean_hz": np.where(has_power, weighted / safe_total, 0.0).astype(np.float32),
         "discontinuity": (1.0 - continuity).astype(np.float32),
         "peak_snr": peak.astype(np.float32),
     }
@@ -242,6 +244,8 @@ def frame_features(
 def _mode_and_sd(values: np.ndarray) -> tuple[float, float]:
     """Mode of a (noise-dominated) distribution and the spread of its noise side."""
     hi = np.percentile(values, 99.5)
+    if not hi > 0:  # silence: nothing to threshold
+        return 0.0, 1.0
     counts, edges = np.histogram(values, bins=200, range=(0.0, hi))
     mode = 0.5 * (edges[counts.argmax()] + edges[counts.argmax() + 1])
     below = mode - values[values <= mode]

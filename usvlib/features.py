@@ -74,6 +74,7 @@ _FREQS = CANVAS_FMIN_HZ + CANVAS_BIN_HZ * np.arange(CANVAS_BINS)
 class PropertyParams:
     """Thresholds of the property estimators (frequencies in Hz, times in s)."""
 
+    min_freq_hz: float = 20_000.0  # rows below are ignored: low-frequency noise, never a USV
     voiced_snr: float = 15.0  # the loudest bin must be 11.8 dB over its noise (1 % of noise frames pass)
     significant_snr: float = 10.0  # bins counted as part of a call (10 dB over noise)
     min_frame_purity: float = 0.05  # share of a frame's significant power in its loudest bin
@@ -160,8 +161,10 @@ def call_properties(
     """
     p = params
     power = spec.astype(np.float64) ** 2
+    power[_FREQS < p.min_freq_hz] = 0.0
     noise = np.maximum(noise_power, 1e-30)[:, None]
     excess = power - noise
+    excess[_FREQS < p.min_freq_hz] = 0.0
     n_frames = spec.shape[1]
     cols = np.arange(n_frames)
     peak_row = power.argmax(axis=0)

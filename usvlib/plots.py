@@ -207,8 +207,14 @@ def segmentation(
         first = True
         for a, b in table[["onset_s", "offset_s"]].to_numpy():
             if b > t0_s and a < t1_s:
-                ax.plot([1e3 * (a - t0_s), 1e3 * (b - t0_s)], [y, y], color=color, lw=4, solid_capstyle="butt",
-                        label=label if first else None)
+                ax.plot(
+                    [1e3 * (a - t0_s), 1e3 * (b - t0_s)],
+                    [y, y],
+                    color=color,
+                    lw=4,
+                    solid_capstyle="butt",
+                    label=label if first else None,
+                )
                 first = False
 
     if truth is not None:
@@ -230,7 +236,7 @@ def image_grid(images: np.ndarray, titles: list[str], *, cols: int = 8, title: s
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    for ax in list(axes.flat)[len(images):]:
+    for ax in list(axes.flat)[len(images) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -260,8 +266,12 @@ def detection_scores(clips: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 3))
     n = len(pivot.columns)
     for j, clip in enumerate(pivot.columns):
-        ax.bar(np.arange(len(pivot)) + (j - (n - 1) / 2) * 0.8 / n, pivot[clip], 0.8 / n,
-               label="pooled" if clip == "all" else f"clip {clip}")  # noqa: B023
+        ax.bar(
+            np.arange(len(pivot)) + (j - (n - 1) / 2) * 0.8 / n,
+            pivot[clip],
+            0.8 / n,
+            label="pooled" if clip == "all" else f"clip {clip}",
+        )
     ax.set_xticks(range(len(pivot)))
     ax.set_xticklabels(pivot.index)
     ax.set_ylim(0.5, 1.02)

@@ -52,8 +52,15 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
             statement="significant" if significant else "n.s.",
         )
         for name, significant in (
-            ("duration", True), ("mean_frequency", False), ("volume", True), ("direction", False),
-            ("peaks", True), ("breaks", True), ("broadband", True), ("tremolo", True), ("complex", True),
+            ("duration", True),
+            ("mean_frequency", False),
+            ("volume", True),
+            ("direction", False),
+            ("peaks", True),
+            ("breaks", True),
+            ("broadband", True),
+            ("tremolo", True),
+            ("complex", True),
         )
     },
     "fig1.detection.f1_tools_real": PaperNumber(

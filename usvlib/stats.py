@@ -50,20 +50,22 @@ def group_differences(
         b = table.loc[table[group] == b_name, column].dropna().to_numpy(float)
         test = stats.mannwhitneyu(a, b, alternative="two-sided")
         auc = test.statistic / (len(a) * len(b))
-        rows.append({
-            "property": name,
-            "column": column,
-            f"median_{a_name}": float(np.median(a)),
-            f"median_{b_name}": float(np.median(b)),
-            f"mean_{a_name}": float(a.mean()),
-            f"mean_{b_name}": float(b.mean()),
-            f"n_{a_name}": len(a),
-            f"n_{b_name}": len(b),
-            "z": float(stats.norm.isf(test.pvalue / 2) * np.sign(auc - 0.5)),
-            "p": float(test.pvalue),
-            "cliffs_delta": float(2 * auc - 1),
-            "paper": "differs" if paper_significant else "no difference",
-        })
+        rows.append(
+            {
+                "property": name,
+                "column": column,
+                f"median_{a_name}": float(np.median(a)),
+                f"median_{b_name}": float(np.median(b)),
+                f"mean_{a_name}": float(a.mean()),
+                f"mean_{b_name}": float(b.mean()),
+                f"n_{a_name}": len(a),
+                f"n_{b_name}": len(b),
+                "z": float(stats.norm.isf(test.pvalue / 2) * np.sign(auc - 0.5)),
+                "p": float(test.pvalue),
+                "cliffs_delta": float(2 * auc - 1),
+                "paper": "differs" if paper_significant else "no difference",
+            }
+        )
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out.p)
     out["significant"] = out.p_holm < 0.05

@@ -1,0 +1,72 @@
+import dataclasses
+
+import h5py
+import numpy as np
+import pytest
+
+from usvlib.dataset import load_dataset
+from usvlib.errors import ConfigError
+from usvlib.extract import ExtractParams, extract_dataset, match_to_truth
+
+
+def test_cache_is_built_once_and_invalidated_by_parameters(tiny_dataset, tmp_path):
+    ds = load_dataset(tiny_dataset)
+    tmp_path = tmp_path / "cache"
+    first = extract_dataset(ds, calls="truth", workers=1, cache=tmp_path)
+    assert not first.from_cache
+    n = len(first.table)
+    assert n == len(ds.ground_truth[ds.ground_truth.animal.isin(ds.recordings[ds.recordings.used].animal)])
+    again = extract_dataset(ds, calls="truth", workers=2, cache=tmp_path)
+    assert again.from_cache and again.path == first.path
+    other = extract_dataset(
+        ds,
+        calls="truth",
+        workers=1,
+        cache=tmp_path,
+        params=dataclasses.replace(ExtractParams(), background_percentile=80.0),
+    )
+    assert not other.from_cache and other.path != first.path
+    detected = extract_dataset(ds, calls="detect", workers=1, cache=tmp_path)
+    assert detected.path not in (first.path, other.path)
+    # only complete files, no temporary ones
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".h5", ".h5", ".h5"]
+
+
+def test_contents(tiny_dataset, tmp_path):
+    found = extract_dataset(tiny_dataset, calls="truth", workers=1, cache=tmp_path)
+    n = len(found.table)
+    images = found.array("images")
+    assert images.shape == (n, 100, 100) and images.dtype == np.float32
+    np.testing.assert_allclose(images.mean(axis=(1, 2)), 0, atol=1e-2)
+    assert found.array("spectral_line").shape == (n, 100)
+    assert found.array("freq_marginal").shape == (n, 233)
+    t = found.table
+    assert {"usv", "animal", "sex", "group", "onset_s", "offset_s", "truth_call_id", "duration_s", "peaks"} <= set(t)
+    assert "sex" in set(t.experiment)
+    assert (t.usv == np.arange(n)).all()
+    subset = found.array("images", [3, 1])
+    np.testing.assert_array_equal(subset, images[[1, 3]])
+    with h5py.File(found.path) as f:
+        assert f.attrs["source"] == "truth"
+
+
+def test_detection_is_matched_to_the_truth(tiny_dataset, tmp_path):
+    ds = load_dataset(tiny_dataset)
+    found = extract_dataset(ds, calls="detect", workers=1, cache=tmp_path)
+    matched = found.table.truth_call_id >= 0
+    assert matched.mean() > 0.9
+    truth = ds.ground_truth.set_index("call_id")
+    assert (truth.loc[found.table.truth_call_id[matched], "animal"].to_numpy() == found.table.animal[matched]).all()
+
+
+def test_match_to_truth():
+    import pandas as pd
+
+    truth = pd.DataFrame({"call_id": [10, 11], "onset_s": [0.0, 1.0], "offset_s": [0.1, 1.1]})
+    det = pd.DataFrame({"onset_s": [0.05, 0.5, 1.05], "offset_s": [0.2, 0.6, 1.3]})
+    assert match_to_truth(det, truth).tolist() == [10, -1, 11]
+
+
+def test_bad_choice(tiny_dataset, tmp_path):
+    with pytest.raises(ConfigError, match="calls must be"):
+        extract_dataset(tiny_dataset, calls="guess", cache=tmp_path)
