@@ -45,6 +45,9 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     ),
     "fig1.detection.f1_synthetic": PaperNumber("detection F1 against the synthetic truth", unit="f1"),
     "fig1.detection.f1_real": PaperNumber("detection F1 on the real amvoc clips (manual labels)", unit="f1"),
+    "fig1.detection.f1_tools_real": PaperNumber(
+        "detection F1 of DeepSqueak, MUPET, VocalMat, MSA on the same real clips (best, pooled)", unit="f1"
+    ),
     **{
         f"fig2.{name}.p_holm": PaperNumber(
             f"{name.replace('_', ' ')}: Wilcoxon rank-sum male vs female (Holm-adjusted p)",
@@ -63,9 +66,6 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
             ("complex", True),
         )
     },
-    "fig1.detection.f1_tools_real": PaperNumber(
-        "detection F1 of DeepSqueak, MUPET, VocalMat, MSA on the same real clips (best, pooled)", unit="f1"
-    ),
     "fig3.dnn.across_animals": PaperNumber("DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066),
     "fig3.ridge.across_animals": PaperNumber("ridge, spectrogram -> sex", 0.507, 0.016),
     "fig3.svm.across_animals": PaperNumber("linear SVM, spectrogram -> sex", 0.562, 0.019),
