@@ -17,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from usvlib.errors import ConfigError
+from usvlib.schedule import PAPER_SCHEDULE, Schedule, Stage
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,41 @@ class SynthScale:
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """How the classifiers of Figs 3-5 are trained and evaluated in a profile.
+
+    Attributes
+    ----------
+    network : {"efficient", "paper"}
+        The CNN on images (``usvlib.models.cnn``).
+    schedule : Schedule
+        For the CNNs (the paper's 3-stage schedule in the paper profile).
+    small_schedule : Schedule
+        For the networks on properties and sequences (cheap: more epochs; in the CPU profiles
+        batches of 256, since their steps are dominated by fixed costs).
+    control_every : int
+        Shuffled-label and breaks controls run on every n-th leave-one-animal-out fold (1 = all).
+    random_folds : int
+        Folds of the random split (the paper: 10).
+    grouped_folds : int
+        Folds grouped by animal for the property networks and the identity network.
+    linear_max_train : int or None
+        Class-balanced training examples of ridge and SVM on pixels (None: all, as the paper).
+    threads : int
+        torch threads.
+    """
+
+    network: str
+    schedule: Schedule
+    small_schedule: Schedule
+    control_every: int = 1
+    random_folds: int = 10
+    grouped_folds: int = 5
+    linear_max_train: int | None = None
+    threads: int = 2
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything that differs between a quick check and the full reproduction."""
 
@@ -52,6 +88,7 @@ class Profile:
     seed: int
     synth: SynthScale
     description: str
+    training: TrainingSettings = None  # type: ignore[assignment]
 
     def papermill_parameters(self) -> dict:
         """The parameters every notebook receives for this profile (besides paths)."""
@@ -78,18 +115,49 @@ PROFILES: dict[str, Profile] = {
             strain_recording_s=10.0,
         ),
         description="tests and CI: ≈1 500 synthetic USVs, every notebook in minutes",
+        training=TrainingSettings(
+            network="efficient",
+            schedule=Schedule(stages=(Stage(3, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
+            small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
+            control_every=6,
+            random_folds=5,
+            grouped_folds=3,
+            linear_max_train=1000,
+        ),
     ),
     "default": Profile(
         name="default",
         seed=0,
         synth=_DEFAULT_SCALE,
         description="laptop CPU: the paper's data scale, budgeted training",
+        training=TrainingSettings(
+            network="efficient",
+            schedule=Schedule(stages=(Stage(3, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
+            small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
+            control_every=3,
+            random_folds=10,
+            grouped_folds=5,
+            linear_max_train=2000,
+        ),
     ),
     "paper": Profile(
         name="paper",
         seed=0,
         synth=_DEFAULT_SCALE,
         description="the paper's exact network and 90-epoch schedule (GPU)",
+        training=TrainingSettings(
+            network="paper",
+            schedule=dataclasses.replace(PAPER_SCHEDULE, select_on_validation=False),
+            small_schedule=Schedule(
+                stages=(Stage(40, 1e-3, 0.0), Stage(25, 1e-4, 0.5), Stage(25, 1e-5, 0.7)),
+                augment=False,
+                select_on_validation=False,
+            ),
+            control_every=1,
+            random_folds=10,
+            grouped_folds=17,
+            linear_max_train=None,
+        ),
     ),
 }
 

@@ -1,0 +1,548 @@
+"""The paper's classification analyses (Figs 3-5), as functions the notebooks call.
+
+``load_study(dataset, profile)`` gathers what every classifier needs (images, sequences, the
+nine properties, labels, animals), then:
+
+* ``fig3(study)``: the DNN on spectrograms, leave-one-animal-out; ridge and SVM on the pixels;
+  shuffled-label controls; the breaks control; per-animal accuracy (male vs female); the
+  representative fold's learning curve; the trained example network (first-layer filters).
+* ``fig4(study)``: spectrogram -> property networks; properties -> sex (DNN, ridge, SVM); the
+  ridge weights; the semi-convolutional network.
+* ``fig5(study)``: the random split ("individual properties") and animal identity.
+
+Every cross-validation is cached fold by fold (``usvlib.evaluate``). How much is trained is set
+by the profile's ``TrainingSettings``; the numbers go to the results under the keys of
+``PAPER.md`` through the notebooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from usvlib.dataset import Dataset
+from usvlib.evaluate import (
+    CVResult,
+    Fold,
+    compare_groups,
+    cross_validate,
+    leave_one_animal_out,
+    per_animal_accuracy,
+    random_folds,
+    shuffled_labels,
+    validation_split,
+)
+from usvlib.extract import extract_dataset
+from usvlib.models.cnn import EfficientCNN, PaperCNN
+from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
+from usvlib.models.mlp import PropertiesMLP, SemiConvNet
+from usvlib.paths import cache_dir
+from usvlib.profiles import Profile, get_profile
+from usvlib.train import fit_network, predict_scores
+
+PAPER_PROPERTIES = (
+    "duration_s",
+    "mean_freq_hz",
+    "volume",
+    "direction",
+    "peaks",
+    "breaks",
+    "broadband",
+    "tremolo",
+    "complex",
+)
+"""The nine properties of the paper's per-USV table (usvlib names)."""
+
+PROPERTY_TASKS = {  # Fig 4A-E: property -> (number of classes, how a label becomes a class)
+    "direction": (3, lambda v: np.asarray(v, int) + 1),
+    "peaks": (4, lambda v: np.clip(np.asarray(v, int), 0, 3)),
+    "breaks": (4, lambda v: np.clip(np.asarray(v, int), 0, 3)),
+    "broadband": (2, lambda v: (np.asarray(v, float) > 0).astype(int)),
+    "tremolo": (2, lambda v: np.asarray(v, int)),
+    "complex": (2, lambda v: np.asarray(v, int)),
+}
+
+
+@dataclass
+class Study:
+    """Everything the classifiers of one experiment need, aligned row by row."""
+
+    profile: Profile
+    table: pd.DataFrame  # one row per USV: animal, sex/group, extraction columns
+    images: np.ndarray  # (N, 1, 100, 100) float32, scaled to unit standard deviation
+    sequences: tuple  # (time: (N, 2, 100), freq: (N, 1, 233)), each normalised
+    properties: pd.DataFrame  # the paper's nine properties (human labels where the data have them)
+    labels: np.ndarray  # 0/1: female/male (or control/cortexless)
+    classes: tuple
+    human_labels: bool  # whether the six labels are a labeller's (else automatic estimates)
+    key: str  # identifies the data for the caches
+    extraction_path: Path = None
+    results: dict = field(default_factory=dict)
+
+    @property
+    def animals(self) -> np.ndarray:
+        return self.table.animal.to_numpy()
+
+    @property
+    def groups(self) -> np.ndarray:
+        return self.table.group.to_numpy()
+
+
+def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "sex", progress: bool = True) -> Study:
+    """Extract (or open the cached) per-USV products and assemble a :class:`Study`.
+
+    Synthetic data use their true call times and the human-label table (joined on the USV id);
+    real data use the detected calls and usvlib's automatic property estimates, since the real
+    table carries no call times to join on.
+    """
+    profile = get_profile(profile)
+    found = extract_dataset(dataset, experiments=(experiment,), progress=progress)
+    table = found.table[found.table.experiment == experiment].reset_index(drop=True)
+    images = found.array("images", table.usv.to_numpy())[:, None]
+    images /= max(float(images.std()), 1e-12)  # one scalar for all images, no label involved
+    line = found.array("spectral_line", table.usv.to_numpy())
+    line = np.nan_to_num((line - 70_000.0) / 20_000.0)
+    tmarg = found.array("time_marginal", table.usv.to_numpy())
+    fmarg = found.array("freq_marginal", table.usv.to_numpy())
+    tmarg /= np.maximum(tmarg.max(axis=1, keepdims=True), 1e-12)
+    fmarg /= np.maximum(fmarg.max(axis=1, keepdims=True), 1e-12)
+    sequences = (np.stack([line, tmarg], axis=1).astype(np.float32), fmarg[:, None].astype(np.float32))
+
+    human = dataset.properties is not None and "truth_call_id" in table and experiment == "sex"
+    if human:
+        props = dataset.properties.set_index("usv_id").reindex(table.truth_call_id.to_numpy())
+        props = props[list(PAPER_PROPERTIES)].reset_index(drop=True)
+        human = bool(props.notna().all(axis=None))
+    if not human:
+        props = (
+            table[
+                [
+                    "duration_s",
+                    "mean_freq_hz",
+                    "volume_dbfs",
+                    "direction",
+                    "peaks",
+                    "breaks",
+                    "broadband",
+                    "tremolo",
+                    "complex",
+                ]
+            ]
+            .rename(columns={"volume_dbfs": "volume"})
+            .copy()
+        )
+    props = props.astype(float).fillna(props.astype(float).median())
+    positive = "male" if experiment == "sex" else "cortexless"
+    negative = "female" if experiment == "sex" else "control"
+    labels = (table.group == positive).to_numpy().astype(int)
+    key = hashlib.sha256(f"{found.path.name}|{experiment}|{human}".encode()).hexdigest()[:12]
+    return Study(profile, table, images, sequences, props, labels, (negative, positive), human, key, found.path)
+
+
+# ---------------------------------------------------------------------------------------------
+# building blocks
+
+
+def make_cnn(profile: Profile, heads=(1,)) -> torch.nn.Module:
+    if profile.training.network == "paper":
+        if len(heads) != 1:
+            raise ValueError("the paper's network has one head: train one network per property")
+        return PaperCNN(n_outputs=heads[0])
+    return EfficientCNN(heads=heads)
+
+
+def _schedule_config(schedule) -> dict:
+    return {
+        "stages": [(s.epochs, s.lr, s.dropout) for s in schedule.stages],
+        "batch": schedule.batch_size,
+        "augment": schedule.augment,
+        "select": schedule.select_on_validation,
+        "freq_shift": schedule.freq_shift_fraction,
+    }
+
+
+def _n_heads_out(n_classes):
+    return (
+        tuple(1 if k == 2 else k for k in n_classes)
+        if isinstance(n_classes, tuple)
+        else (1 if n_classes == 2 else n_classes,)
+    )
+
+
+def network_cv(
+    study: Study,
+    name: str,
+    *,
+    inputs: str,
+    targets: np.ndarray,
+    folds: list[Fold],
+    n_classes=2,
+    by_animal: bool = True,
+    seed: int | None = None,
+    save_model_of: str | None = None,
+    monitor_fold: str | None = None,
+    progress: bool = True,
+    eval_labels: np.ndarray | None = None,
+) -> CVResult:
+    """Cross-validate a network (``inputs``: "images", "properties" or "semiconv")."""
+    p = study.profile
+    seed = p.seed if seed is None else seed
+    schedule = p.training.schedule if inputs == "images" else p.training.small_schedule
+    torch.set_num_threads(p.training.threads)
+    props = study.properties.to_numpy(np.float32)
+    folder = cache_dir() / "cv"
+
+    def data(idx, mean, sd):
+        if inputs == "images":
+            return study.images[idx]
+        x_props = (props[idx] - mean) / sd
+        if inputs == "properties":
+            return x_props
+        return (x_props, study.sequences[0][idx], study.sequences[1][idx])
+
+    def fit_predict(fold: Fold):
+        fit, val = validation_split(
+            fold.train, study.animals, targets if targets.ndim == 1 else targets[:, 0], seed=seed, by_animal=by_animal
+        )
+        mean, sd = props[fit].mean(axis=0), props[fit].std(axis=0) + 1e-6
+        heads = _n_heads_out(n_classes)
+        if inputs == "images":
+            model = make_cnn(p, heads)
+        elif inputs == "properties":
+            model = PropertiesMLP(props.shape[1], heads[0])
+        else:
+            model = SemiConvNet(props.shape[1], heads[0])
+        curve = []
+        monitor = None
+        if monitor_fold is not None and fold.name == monitor_fold:
+            x_test, y_test = data(fold.test, mean, sd), targets[fold.test]
+
+            def monitor(m, epoch):
+                s = predict_scores(m, x_test, n_classes=n_classes)
+                curve.append(float(np.mean(s.argmax(axis=1) == y_test)))
+
+        val_data = (data(val, mean, sd), targets[val]) if schedule.select_on_validation and len(val) else None
+        log = fit_network(
+            model,
+            data(fit, mean, sd),
+            targets[fit],
+            schedule,
+            n_classes=n_classes,
+            val=val_data,
+            seed=seed,
+            images=inputs == "images",
+            monitor=monitor,
+        )
+        scores = predict_scores(model, data(fold.test, mean, sd), n_classes=n_classes)
+        if save_model_of is not None and fold.name == save_model_of:
+            path = folder / "models" / f"{name}-{study.key}-{fold.name}.pt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(
+                {
+                    "state_dict": model.state_dict(),
+                    "network": p.training.network,
+                    "heads": heads,
+                    "fold": fold.name,
+                    "profile": p.name,
+                },
+                path,
+            )
+        info = {
+            "best_epoch": log.best_epoch,
+            "val": log.val_balanced_accuracy,
+            "train_loss": log.train_loss,
+            "weight_change": log.weight_change,
+            "test_curve": curve,
+            "images_seen": log.images_seen,
+            "seconds": log.seconds,
+        }
+        if isinstance(n_classes, tuple):
+            return np.concatenate(scores, axis=1), info
+        return scores, info
+
+    config = {
+        "study": study.key,
+        "inputs": inputs,
+        "n_classes": n_classes,
+        "network": p.training.network,
+        "schedule": _schedule_config(schedule),
+        "seed": seed,
+        "by_animal": by_animal,
+        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+        "monitor": monitor_fold,
+        "save": save_model_of,
+    }
+    labels = targets if eval_labels is None else eval_labels
+    if isinstance(n_classes, tuple):  # scored per head by the caller
+        labels = np.zeros(len(targets), int)
+    return cross_validate(name, fit_predict, folds, labels, config=config, cache=folder, progress=progress)
+
+
+def linear_cv(
+    study: Study,
+    name: str,
+    model: str,
+    *,
+    inputs: str,
+    targets: np.ndarray,
+    folds: list[Fold],
+    eval_labels: np.ndarray | None = None,
+    progress: bool = True,
+) -> CVResult:
+    """Cross-validate ridge or the linear SVM on pixels or properties (classes balanced)."""
+    p = study.profile
+    x_all = study.images.reshape(len(study.images), -1) if inputs == "images" else study.properties.to_numpy(float)
+    limit = p.training.linear_max_train if inputs == "images" else None
+
+    def fit_predict(fold: Fold):
+        rng = np.random.default_rng(p.seed)
+        train = fold.train[balance_by_subsampling(targets[fold.train], rng)]
+        if limit is not None and len(train) > limit:  # a class-balanced subsample within the budget
+            per_class = limit // 2
+            train = np.concatenate([rng.choice(train[targets[train] == c], per_class, replace=False) for c in (0, 1)])
+        est = (
+            RidgeClosedForm(balance=False)
+            if model == "ridge"
+            else BalancedLinearSVC(balance=False, random_state=p.seed)
+        )
+        mean, sd = x_all[train].mean(axis=0), x_all[train].std(axis=0) + 1e-9
+        scale = (lambda x: (x - mean) / sd) if inputs != "images" else (lambda x: x)
+        est.fit(scale(x_all[train]), targets[train])
+        pred = est.predict(scale(x_all[fold.test]))
+        scores = np.column_stack([pred == 0, pred == 1]).astype(float)
+        info = {"n_train": len(train)}
+        if model == "ridge" and inputs != "images":
+            info["coef"] = est.coef_.tolist()
+        return scores, info
+
+    config = {
+        "study": study.key,
+        "model": model,
+        "inputs": inputs,
+        "limit": limit,
+        "seed": p.seed,
+        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+    }
+    labels = targets if eval_labels is None else eval_labels
+    return cross_validate(name, fit_predict, folds, labels, config=config, cache=cache_dir() / "cv", progress=progress)
+
+
+def loao(study: Study) -> list[Fold]:
+    return leave_one_animal_out(study.animals)
+
+
+def control_folds(study: Study) -> list[Fold]:
+    """The folds the controls run on (every n-th animal of the profile)."""
+    return loao(study)[:: study.profile.training.control_every]
+
+
+def grouped_folds(study: Study, k: int) -> list[Fold]:
+    """``k`` folds of whole animals (round robin over the animals in file order)."""
+    animals = pd.unique(study.animals)
+    out = []
+    for i in range(k):
+        held = animals[i::k]
+        test = np.flatnonzero(np.isin(study.animals, held))
+        out.append(Fold(f"group{i:02d}", np.setdiff1d(np.arange(len(study.animals)), test), test))
+    return out
+
+
+def summary_row(name: str, result: CVResult, **extra) -> dict:
+    return {
+        "model": name,
+        "mean": result.mean,
+        "sd": result.sd,
+        "pooled": result.pooled,
+        "n_folds": len(result.folds),
+        **extra,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the figures
+
+
+def fig3(study: Study, *, progress: bool = True) -> dict:
+    """DNN vs ridge vs SVM across animals, shuffled controls, breaks control, example fold."""
+    y = study.labels
+    folds, controls = loao(study), control_folds(study)
+    shuffled = shuffled_labels(y, seed=study.profile.seed)
+    example = next((f.name for f in folds if f.name.lower().startswith("rfem")), folds[0].name)
+    out = {"example_fold": example}
+    out["dnn"] = network_cv(
+        study,
+        "fig3-dnn",
+        inputs="images",
+        targets=y,
+        folds=folds,
+        save_model_of=example,
+        monitor_fold=example,
+        progress=progress,
+    )
+    out["dnn_shuffled"] = network_cv(
+        study, "fig3-dnn-shuffled", inputs="images", targets=shuffled, folds=controls, eval_labels=y, progress=progress
+    )
+    for model in ("ridge", "svm"):
+        out[model] = linear_cv(
+            study, f"fig3-{model}", model, inputs="images", targets=y, folds=folds, progress=progress
+        )
+        out[f"{model}_shuffled"] = linear_cv(
+            study,
+            f"fig3-{model}-shuffled",
+            model,
+            inputs="images",
+            targets=shuffled,
+            folds=controls,
+            eval_labels=y,
+            progress=progress,
+        )
+    breaks = (study.properties.breaks.to_numpy() > 0).astype(int)
+    out["breaks"] = network_cv(study, "fig3-breaks", inputs="images", targets=breaks, folds=controls, progress=progress)
+    out["breaks_shuffled"] = network_cv(
+        study,
+        "fig3-breaks-shuffled",
+        inputs="images",
+        targets=shuffled_labels(breaks, seed=study.profile.seed),
+        folds=controls,
+        eval_labels=breaks,
+        progress=progress,
+    )
+    out["per_animal"] = per_animal_accuracy(out["dnn"], study.animals, study.groups)
+    out["male_vs_female"] = compare_groups(out["per_animal"], study.classes[1], study.classes[0])
+    out["table"] = pd.DataFrame(
+        [
+            summary_row("DNN", out["dnn"], labels="real"),
+            summary_row("DNN", out["dnn_shuffled"], labels="shuffled"),
+            summary_row("ridge", out["ridge"], labels="real"),
+            summary_row("ridge", out["ridge_shuffled"], labels="shuffled"),
+            summary_row("SVM", out["svm"], labels="real"),
+            summary_row("SVM", out["svm_shuffled"], labels="shuffled"),
+            summary_row("DNN, breaks (control)", out["breaks"], labels="real"),
+            summary_row("DNN, breaks (control)", out["breaks_shuffled"], labels="shuffled"),
+        ]
+    )
+    return out
+
+
+def load_example_model(study: Study, name: str = "fig3-dnn", fold: str | None = None) -> torch.nn.Module:
+    """The network trained on the example fold of ``fig3`` (for its filters, Figs 6-7)."""
+    folder = cache_dir() / "cv" / "models"
+    matches = sorted(folder.glob(f"{name}-{study.key}-{fold or '*'}.pt"))
+    if not matches:
+        raise FileNotFoundError(f"no saved network {name} for this study in {folder}: run fig3 first")
+    saved = torch.load(matches[0], weights_only=False)
+    model = make_cnn(study.profile, tuple(saved["heads"]))
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()
+
+
+def fig4(study: Study, *, progress: bool = True) -> dict:
+    """Properties: spectrogram -> property networks, properties -> sex, the semi-conv network."""
+    y = study.labels
+    folds = loao(study)
+    out = {"human_labels": study.human_labels}
+    # A-E: one network, one head per property, on folds of whole animals
+    tasks = list(PROPERTY_TASKS)
+    targets = np.column_stack([PROPERTY_TASKS[t][1](study.properties[t]) for t in tasks])
+    n_classes = tuple(PROPERTY_TASKS[t][0] for t in tasks)
+    if study.profile.training.network == "paper":
+        raise NotImplementedError("the paper profile trains one PaperCNN per property: not implemented yet")
+    res = network_cv(
+        study,
+        "fig4-properties-from-spectrogram",
+        inputs="images",
+        targets=targets,
+        folds=grouped_folds(study, study.profile.training.grouped_folds),
+        n_classes=n_classes,
+        progress=progress,
+    )
+    rows, per_value = [], []
+    offset = 0
+    for j, (task, k) in enumerate(zip(tasks, n_classes, strict=True)):
+        scores = res.predictions[[f"score_{offset + c}" for c in range(k)]].to_numpy()
+        offset += k
+        truth = targets[res.predictions["index"].to_numpy(), j]
+        pred = scores.argmax(axis=1)
+        fold_acc = [
+            np.mean([np.mean(pred[m & (truth == c)] == c) for c in np.unique(truth[m])])
+            for m in (res.predictions.fold == f for f in res.folds.fold)
+        ]
+        rows.append(
+            {
+                "property": task,
+                "mean": float(np.mean(fold_acc)),
+                "sd": float(np.std(fold_acc, ddof=1)),
+                "n_classes": k,
+                "chance": 1.0 / k,
+            }
+        )
+        for c in np.unique(truth):
+            per_value.append(
+                {
+                    "property": task,
+                    "value": c,
+                    "accuracy": float(np.mean(pred[truth == c] == c)),
+                    "share": float(np.mean(truth == c)),
+                }
+            )
+    out["property_networks"] = pd.DataFrame(rows)
+    out["property_values"] = pd.DataFrame(per_value)
+    # F-H: properties -> sex
+    out["properties_dnn"] = network_cv(
+        study, "fig4-properties-dnn", inputs="properties", targets=y, folds=folds, progress=progress
+    )
+    for model in ("ridge", "svm"):
+        out[f"properties_{model}"] = linear_cv(
+            study, f"fig4-properties-{model}", model, inputs="properties", targets=y, folds=folds, progress=progress
+        )
+    # I: ridge weights on standardised properties, averaged over folds
+    coefs = np.array([info["coef"] for info in out["properties_ridge"].infos.values()])
+    out["ridge_weights"] = pd.DataFrame(
+        {"property": list(study.properties.columns), "weight": coefs.mean(axis=0), "sd": coefs.std(axis=0)}
+    )
+    # J-K: semi-convolutional network
+    out["semiconv"] = network_cv(study, "fig4-semiconv", inputs="semiconv", targets=y, folds=folds, progress=progress)
+    out["table"] = pd.DataFrame(
+        [
+            summary_row("properties -> sex, DNN", out["properties_dnn"]),
+            summary_row("properties -> sex, ridge", out["properties_ridge"]),
+            summary_row("properties -> sex, SVM", out["properties_svm"]),
+            summary_row("semi-convolutional DNN", out["semiconv"]),
+        ]
+    )
+    return out
+
+
+def fig5(study: Study, *, progress: bool = True) -> dict:
+    """Individual signatures: the random split, and which animal a USV comes from."""
+    p = study.profile.training
+    y = study.labels
+    out = {}
+    folds = random_folds(len(y), p.random_folds, seed=0)
+    out["random_split"] = network_cv(
+        study, "fig5-dnn-random", inputs="images", targets=y, folds=folds, by_animal=False, progress=progress
+    )
+    animals = pd.unique(study.animals)
+    identity = pd.Categorical(study.animals, categories=animals).codes.astype(int)
+    id_folds = random_folds(len(y), p.grouped_folds, seed=0)
+    out["identity"] = network_cv(
+        study,
+        "fig5-identity",
+        inputs="images",
+        targets=identity,
+        folds=id_folds,
+        n_classes=len(animals),
+        by_animal=False,
+        progress=progress,
+    )
+    pred = out["identity"].predictions
+    out["identity_confusion"] = pd.crosstab(
+        pd.Series(animals[pred.y_true], name="true"), pd.Series(animals[pred.y_pred], name="predicted")
+    ).reindex(index=animals, columns=animals, fill_value=0)
+    out["identity_chance"] = 1.0 / len(animals)
+    return out

@@ -1,0 +1,144 @@
+"""Convolutional networks on the 100 x 100 USV images.
+
+``PaperCNN`` is exactly the paper's network (Fig 3A): six convolutions of 256 filters (10 x 10
+stride 2, 5 x 5 stride 2, four 3 x 3 stride 1, 'same' padding, no pooling: 25 x 25 x 256 out),
+three fully connected layers of 120, batch normalisation and ReLU everywhere, dropout in the
+fully connected layers, He initialisation, one output per class (one logit for two classes);
+about 23 million parameters. It trains at about 9 images/s on a 2-core CPU, so its 90-epoch
+schedule over 17 folds is GPU work.
+
+``EfficientCNN`` is the CPU network of the quick and default profiles: the image is averaged
+down to 50 x 50, then three 3 x 3 convolutions of stride 2 (8, 16, 32 filters; 25, 13, 7
+pixels), each with batch normalisation and ReLU, and a fully connected layer of 64 with dropout;
+about 0.1 million parameters and 0.5 million multiply-adds per image, some 600 times cheaper
+than the paper's network.
+Every head (``n_outputs``) is a separate linear layer on the shared trunk, so one network can
+predict several properties at once (Fig 4A-E).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def he_init(module: nn.Module) -> None:
+    """He (Kaiming) initialisation of convolutions and linear layers, as in the paper."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.Conv1d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+def _conv(c_in: int, c_out: int, k: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2 if stride == 1 else (k - 1) // 2, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class PaperCNN(nn.Module):
+    """The paper's network (see the module docstring). Input (N, 1, 100, 100)."""
+
+    def __init__(self, n_outputs: int = 1, *, dropout: float = 0.0, filters: int = 256, fc: int = 120):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.ZeroPad2d((4, 5, 4, 5)),
+            _conv(1, filters, 10, 2),  # 'same' for an even kernel: 100 -> 50
+            nn.ZeroPad2d((1, 2, 1, 2)),
+            _conv(filters, filters, 5, 2),  # 50 -> 25
+            _conv(filters, filters, 3, 1),
+            _conv(filters, filters, 3, 1),
+            _conv(filters, filters, 3, 1),
+            _conv(filters, filters, 3, 1),
+        )
+        # the padding above already makes the sizes; remove the convolutions' own
+        for block in (self.features[1], self.features[3]):
+            block[0].padding = (0, 0)
+        self.dropout = nn.Dropout(dropout)
+        layers, width = [], filters * 25 * 25
+        for _ in range(3):
+            layers += [nn.Linear(width, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout]
+            width = fc
+        self.classifier = nn.Sequential(*layers)
+        self.out = nn.Linear(fc, n_outputs)
+        he_init(self)
+
+    def set_dropout(self, p: float) -> None:
+        """The paper raises dropout between its training stages (0, 0.5, 0.7)."""
+        self.dropout.p = p
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.embed(x))
+
+
+class EfficientCNN(nn.Module):
+    """The CPU network (see the module docstring). Input (N, 1, 100, 100).
+
+    Parameters
+    ----------
+    heads : sequence of int
+        Outputs of each head (1 for a binary task); ``forward`` returns one tensor per head
+        when there are several.
+    width : int
+        Filters of the first convolution (doubled in each of the next two).
+    """
+
+    def __init__(
+        self,
+        heads=(1,),
+        *,
+        width: int = 8,
+        fc: int = 64,
+        dropout: float = 0.2,
+        per_image_scale: bool = False,
+        pool: bool = False,
+    ):
+        super().__init__()
+        self.per_image_scale = per_image_scale
+        w = width
+        if pool:  # stride-1 convolutions and max pooling: finer detail, 3-4 times the cost
+            self.features = nn.Sequential(
+                nn.AvgPool2d(2),
+                _conv(1, w, 3, 1),
+                nn.MaxPool2d(2, ceil_mode=True),
+                _conv(w, 2 * w, 3, 1),
+                nn.MaxPool2d(2, ceil_mode=True),
+                _conv(2 * w, 4 * w, 3, 1),
+                nn.MaxPool2d(2, ceil_mode=True),
+            )
+        else:
+            self.features = nn.Sequential(
+                nn.AvgPool2d(2),  # 100 -> 50: the cues are coarser than a pixel
+                _conv(1, w, 3, 2),  # 25
+                _conv(w, 2 * w, 3, 2),  # 13
+                _conv(2 * w, 4 * w, 3, 2),  # 7
+            )
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Sequential(
+            nn.Linear(4 * w * 7 * 7, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
+        )
+        self.heads = nn.ModuleList(nn.Linear(fc, k) for k in heads)
+        he_init(self)
+
+    def set_dropout(self, p: float) -> None:
+        self.dropout.p = p
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        if self.per_image_scale:  # level-free: each image divided by its own spread
+            x = x / (x.std(dim=(1, 2, 3), keepdim=True) + 1e-6)
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+    def forward(self, x: torch.Tensor):
+        z = self.embed(x)
+        outs = [h(z) for h in self.heads]
+        return outs[0] if len(outs) == 1 else outs
+
+
+def n_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
