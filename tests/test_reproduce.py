@@ -44,6 +44,42 @@ def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, m
     assert numbers["fig2.duration.p_holm"]["value"] < 0.05
 
 
+def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
+    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    summary = reproduce.run("quick", quick_dataset, only=["03", "04", "05"], out_dir=out, progress=False)
+    assert len(summary.executed) == 3
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    for key in (
+        "fig3.dnn.across_animals",
+        "fig3.ridge.across_animals",
+        "fig3.svm.across_animals",
+        "fig3.dnn.shuffled",
+        "fig3.dnn.breaks_control",
+        "fig4.properties.dnn",
+        "fig4.semiconv.dnn",
+        "fig4.property_dnn.complex",
+        "fig5.dnn.random_split",
+        "fig5.identity.accuracy",
+    ):
+        assert numbers[key]["dataset"] == "synthetic" and 0 <= numbers[key]["value"] <= 1, key
+    assert numbers["fig3.dnn.across_animals"]["extra"]["oracle"] > 0.8
+    # identity: 17 animals, chance 6 %: individual signatures are learnt
+    assert numbers["fig5.identity.accuracy"]["value"] > 2 / 17
+    for name in (
+        "fig3_models",
+        "fig3_per_animal",
+        "fig3_learning_curve",
+        "fig3_filters",
+        "fig4_property_networks",
+        "fig4_properties_to_sex",
+        "fig4_ridge_weights",
+        "fig5_random_split",
+        "fig5_identity",
+    ):
+        assert (out / "figures" / f"{name}.png").is_file(), name
+
+
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_dataset):
     books = tmp_path / "notebooks"
     books.mkdir()

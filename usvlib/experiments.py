@@ -546,3 +546,89 @@ def fig5(study: Study, *, progress: bool = True) -> dict:
     ).reindex(index=animals, columns=animals, fill_value=0)
     out["identity_chance"] = 1.0 / len(animals)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# recording the numbers
+
+
+def _oracle(ctx, key: str) -> float | None:
+    rec = (ctx.dataset.oracle or {}).get(key)
+    return None if rec is None else rec["balanced_accuracy"]
+
+
+def _record_cv(ctx, key: str, result: CVResult, **extra) -> None:
+    ctx.record(
+        key,
+        result.mean,
+        sd=result.sd,
+        n=len(result.folds),
+        extra={"pooled_balanced_accuracy": result.pooled, "n_usvs": len(result.predictions), **extra},
+    )
+
+
+def record_fig3(ctx, out: dict) -> None:
+    """Record Fig 3's numbers (oracle gap included on synthetic data)."""
+    oracle = _oracle(ctx, "sex.across_animals")
+    gap = None if oracle is None else oracle - out["dnn"].mean
+    _record_cv(
+        ctx,
+        "fig3.dnn.across_animals",
+        out["dnn"],
+        oracle=oracle,
+        gap_to_oracle=gap,
+        male_vs_female=out["male_vs_female"],
+        network=ctx.profile.training.network,
+    )
+    _record_cv(
+        ctx,
+        "fig3.ridge.across_animals",
+        out["ridge"],
+        n_train=out["ridge"].infos[next(iter(out["ridge"].infos))]["n_train"],
+    )
+    _record_cv(ctx, "fig3.svm.across_animals", out["svm"])
+    for model in ("dnn", "ridge", "svm"):
+        _record_cv(ctx, f"fig3.{model}.shuffled", out[f"{model}_shuffled"])
+    _record_cv(
+        ctx,
+        "fig3.dnn.breaks_control",
+        out["breaks"],
+        shuffled=out["breaks_shuffled"].mean,
+        sex_dnn_on_same_folds=float(
+            out["dnn"].folds.set_index("fold").loc[out["breaks"].folds.fold, "balanced_accuracy"].mean()
+        ),
+    )
+    info = out["dnn"].infos[out["example_fold"]]
+    curve = info["test_curve"]
+    ctx.record(
+        "fig3.dnn.example_fold",
+        curve[-1] if curve else float("nan"),
+        n=len(curve),
+        extra={"fold": out["example_fold"], "test_curve": curve, "images_seen": info["images_seen"]},
+    )
+
+
+def record_fig4(ctx, out: dict) -> None:
+    for row in out["property_networks"].itertuples():
+        ctx.record(
+            f"fig4.property_dnn.{row.property}",
+            row.mean,
+            sd=row.sd,
+            n=ctx.profile.training.grouped_folds,
+            extra={"chance": row.chance, "human_labels": out["human_labels"]},
+        )
+    for model in ("dnn", "ridge", "svm"):
+        _record_cv(ctx, f"fig4.properties.{model}", out[f"properties_{model}"], human_labels=out["human_labels"])
+    _record_cv(ctx, "fig4.semiconv.dnn", out["semiconv"])
+
+
+def record_fig5(ctx, out: dict) -> None:
+    _record_cv(ctx, "fig5.dnn.random_split", out["random_split"], oracle_with_animal=_oracle(ctx, "sex.with_animal"))
+    ident = out["identity"]
+    ctx.record(
+        "fig5.identity.accuracy",
+        float((ident.predictions.y_true == ident.predictions.y_pred).mean()),
+        sd=float(ident.folds.balanced_accuracy.std(ddof=1)),
+        n=len(ident.predictions),
+        extra={"chance": out["identity_chance"], "balanced_accuracy": ident.mean},
+    )

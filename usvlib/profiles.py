@@ -132,9 +132,9 @@ PROFILES: dict[str, Profile] = {
         description="laptop CPU: the paper's data scale, budgeted training",
         training=TrainingSettings(
             network="efficient",
-            schedule=Schedule(stages=(Stage(3, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
+            schedule=Schedule(stages=(Stage(2, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
             small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
-            control_every=3,
+            control_every=4,
             random_folds=10,
             grouped_folds=5,
             linear_max_train=2000,

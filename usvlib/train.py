@@ -105,10 +105,10 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]))
 
 
-def _as_tensors(x) -> tuple:
+def _as_tensors(x, dtype=torch.float32) -> tuple:
     if isinstance(x, (tuple, list)):
-        return tuple(torch.as_tensor(np.asarray(a), dtype=torch.float32) for a in x)
-    return (torch.as_tensor(np.asarray(x), dtype=torch.float32),)
+        return tuple(torch.as_tensor(np.asarray(a), dtype=dtype) for a in x)
+    return (torch.as_tensor(np.asarray(x), dtype=dtype),)
 
 
 def _take(tensors: tuple, idx) -> tuple:
@@ -126,12 +126,12 @@ def _probabilities(logits: torch.Tensor, n_classes: int) -> torch.Tensor:
     return torch.softmax(logits, dim=1)
 
 
-def predict_scores(model: nn.Module, x, *, batch_size: int = 512, n_classes=2):
+def predict_scores(model: nn.Module, x, *, batch_size: int = 512, n_classes=2, dtype=torch.float32):
     """Class probabilities (N, n_classes) of a trained network (eval mode, no gradients).
 
     With several heads (``n_classes`` a tuple), a list of such arrays, one per head.
     """
-    tensors = _as_tensors(x)
+    tensors = _as_tensors(x, dtype)
     heads = n_classes if isinstance(n_classes, tuple) else (n_classes,)
     model.eval()
     outs = [[] for _ in heads]

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+import torch
+
+from usvlib.models.cnn import EfficientCNN, PaperCNN, n_parameters
+from usvlib.models.mlp import PropertiesMLP, SemiConvNet
+from usvlib.netinfo import describe, first_layer_filters
+
+torch.set_num_threads(1)
+
+
+def test_the_paper_network_is_the_paper_s():
+    net = PaperCNN()
+    assert 22e6 < n_parameters(net) < 24e6  # "about 23 M parameters"
+    layers = describe(net)
+    convs = [r for r in layers if r["layer"] == "Conv2d"]
+    assert [r["output"] for r in convs] == [(256, 50, 50), (256, 25, 25)] + [(256, 25, 25)] * 4
+    linears = [r for r in layers if r["layer"] == "Linear"]
+    assert [r["output"] for r in linears] == [(120,), (120,), (120,), (1,)]
+    assert tuple(first_layer_filters(net).shape) == (256, 10, 10)
+    net.eval()
+    assert net(torch.zeros(2, 1, 100, 100)).shape == (2, 1)
+
+
+def test_efficient_network_heads():
+    net = EfficientCNN(heads=(1, 3, 4)).eval()
+    outs = net(torch.zeros(5, 1, 100, 100))
+    assert [tuple(o.shape) for o in outs] == [(5, 1), (5, 3), (5, 4)]
+    assert n_parameters(net) < n_parameters(PaperCNN()) / 100
+
+
+def test_small_networks():
+    mlp = PropertiesMLP(9).eval()
+    assert mlp(torch.zeros(4, 9)).shape == (4, 1)
+    assert sum(isinstance(m, torch.nn.Linear) for m in mlp.modules()) == 5  # 4 x 70 and the output
+    semi = SemiConvNet(9, 2).eval()
+    out = semi((torch.zeros(3, 9), torch.zeros(3, 2, 100), torch.zeros(3, 1, 233)))
+    assert out.shape == (3, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_he_initialisation(seed):
+    torch.manual_seed(seed)
+    w = PaperCNN().classifier[0].weight
+    assert float(w.std()) == pytest.approx(np.sqrt(2 / w.shape[1]), rel=0.05)

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from usvlib.evaluate import (
+    cross_validate,
+    leave_one_animal_out,
+    random_folds,
+    shuffled_labels,
+    validation_split,
+)
+from usvlib.models.linear import RidgeClosedForm
+
+
+@pytest.fixture
+def toy():
+    rng = np.random.default_rng(0)
+    animals = np.repeat([f"f{i}" for i in range(5)] + [f"m{i}" for i in range(5)], 40)
+    y = np.array([a.startswith("m") for a in animals], int)
+    x = rng.standard_normal((len(y), 5)) + 1.5 * y[:, None]
+    return x, y, animals
+
+
+def test_leave_one_animal_out_never_leaks(toy):
+    _, y, animals = toy
+    folds = leave_one_animal_out(animals)
+    assert len(folds) == 10
+    for f in folds:
+        assert len(set(animals[f.test])) == 1
+        assert not set(animals[f.test]) & set(animals[f.train])
+        fit, val = validation_split(f.train, animals, y, seed=0, by_animal=True)
+        assert not set(animals[val]) & set(animals[fit]) and not set(animals[val]) & set(animals[f.test])
+        assert set(y[val]) == {0, 1}
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(len(y)))
+
+
+def test_random_folds_partition():
+    folds = random_folds(103, 10, seed=0)
+    assert len(folds) == 10
+    test = np.concatenate([f.test for f in folds])
+    assert sorted(test.tolist()) == list(range(103))
+    assert all(len(np.intersect1d(f.train, f.test)) == 0 for f in folds)
+    assert [f.test.tolist() for f in folds] == [f.test.tolist() for f in random_folds(103, 10, seed=0)]
+
+
+def _ridge(x, y):
+    def fit_predict(fold):
+        est = RidgeClosedForm().fit(x[fold.train], y[fold.train])
+        p = est.predict_proba(x[fold.test])
+        return p, {"n": len(fold.train)}
+
+    return fit_predict
+
+
+def test_real_labels_beat_chance_shuffled_sit_at_chance(toy, tmp_path):
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)
+    real = cross_validate("real", _ridge(x, y), folds, y, config={"t": 1}, cache=tmp_path)
+    ys = shuffled_labels(y, seed=0)
+    shuffled = cross_validate("shuffled", _ridge(x, ys), folds, y, config={"t": 2}, cache=tmp_path)
+    assert real.mean > 0.9
+    assert abs(shuffled.pooled - 0.5) < 0.1
+
+
+def test_cache_and_resume(toy, tmp_path):
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)
+    calls = []
+    cut = {"armed": True}
+
+    def flaky(fold):
+        calls.append(fold.name)
+        if cut["armed"] and len(calls) == 4:
+            cut["armed"] = False
+            raise RuntimeError("power cut")
+        return _ridge(x, y)(fold)
+
+    with pytest.raises(RuntimeError):
+        cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+    done_before = len(calls) - 1
+    calls.clear()
+    result = cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+    assert len(calls) == len(folds) - done_before  # only the folds not yet done
+    assert result.from_cache == done_before
+    again = cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+    assert again.from_cache == len(folds)
+    other = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 4}, cache=tmp_path)
+    assert other.from_cache == 0

@@ -1,0 +1,40 @@
+"""Looking inside a trained network: its layers and its first-layer filters (Fig 3A, 3C)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def describe(model: nn.Module, input_shape=(1, 1, 100, 100)) -> list[dict]:
+    """Layer by layer: type, output shape and parameters (for the architecture of Fig 3A)."""
+    rows, hooks = [], []
+
+    def hook(module, _inp, out):
+        if isinstance(out, (list, tuple)):
+            out = out[0]
+        rows.append(
+            {
+                "layer": type(module).__name__,
+                "output": tuple(out.shape[1:]),
+                "parameters": sum(p.numel() for p in module.parameters(recurse=False)),
+            }
+        )
+
+    for m in model.modules():
+        if not list(m.children()) and not isinstance(m, nn.Dropout):
+            hooks.append(m.register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(input_shape))
+    model.train(was_training)
+    for h in hooks:
+        h.remove()
+    return rows
+
+
+def first_layer_filters(model: nn.Module) -> torch.Tensor:
+    """Weights of the first convolution, (filters, kernel height, kernel width)."""
+    conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    return conv.weight.detach()[:, 0]
