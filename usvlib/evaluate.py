@@ -93,16 +93,20 @@ def config_key(config: dict) -> str:
 
 
 def code_fingerprint() -> str:
-    """Hash of the code that trains and evaluates: changed code, new results."""
+    """Hash of the code that produces fold results: changed code, new results.
+
+    The training, the networks, the analyses that define each fold's fit (``experiments``)
+    and the splits; not the summaries, which are computed afresh from the cached predictions.
+    """
+    import inspect
+
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in [
-        here / "train.py",
-        here / "evaluate.py",
-        here / "schedule.py",
-        *sorted((here / "models").glob("*.py")),
-    ]:
+    files = [here / "train.py", here / "schedule.py", here / "experiments.py", *sorted((here / "models").glob("*.py"))]
+    for path in files:
         digest.update(path.read_bytes())
+    for func in (leave_one_animal_out, random_folds, validation_split, shuffled_labels):
+        digest.update(inspect.getsource(func).encode())
     return digest.hexdigest()[:12]
 
 

@@ -59,11 +59,14 @@ class TrainingSettings:
         For the networks on properties and sequences (cheap: more epochs; in the CPU profiles
         batches of 256, since their steps are dominated by fixed costs).
     control_every : int
-        Shuffled-label and breaks controls run on every n-th leave-one-animal-out fold (1 = all).
+        The breaks control runs on every n-th leave-one-animal-out fold (1 = all); the
+        shuffled-label controls always run on every fold.
     random_folds : int
         Folds of the random split (the paper: 10).
     grouped_folds : int
-        Folds grouped by animal for the property networks and the identity network.
+        Folds grouped by animal for the property networks.
+    identity_folds : int
+        Random folds of the animal-identity network.
     linear_max_train : int or None
         Class-balanced training examples of ridge and SVM on pixels (None: all, as the paper).
     threads : int
@@ -76,6 +79,7 @@ class TrainingSettings:
     control_every: int = 1
     random_folds: int = 10
     grouped_folds: int = 5
+    identity_folds: int = 5
     linear_max_train: int | None = None
     threads: int = 2
 
@@ -117,11 +121,12 @@ PROFILES: dict[str, Profile] = {
         description="tests and CI: ≈1 500 synthetic USVs, every notebook in minutes",
         training=TrainingSettings(
             network="efficient",
-            schedule=Schedule(stages=(Stage(3, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
+            schedule=Schedule(stages=(Stage(2, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
             small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
             control_every=6,
             random_folds=5,
             grouped_folds=3,
+            identity_folds=3,
             linear_max_train=1000,
         ),
     ),
@@ -137,6 +142,7 @@ PROFILES: dict[str, Profile] = {
             control_every=4,
             random_folds=10,
             grouped_folds=5,
+            identity_folds=3,
             linear_max_train=2000,
         ),
     ),
@@ -156,6 +162,7 @@ PROFILES: dict[str, Profile] = {
             control_every=1,
             random_folds=10,
             grouped_folds=17,
+            identity_folds=10,
             linear_max_train=None,
         ),
     ),
