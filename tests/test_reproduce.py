@@ -56,6 +56,8 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
         "fig3.svm.across_animals",
         "fig3.dnn.shuffled",
         "fig3.dnn.breaks_control",
+        "fig3.reference.measured_boosting",
+        "fig3.reference.latent_boosting",
         "fig4.properties.dnn",
         "fig4.semiconv.dnn",
         "fig4.property_dnn.complex",

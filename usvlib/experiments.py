@@ -38,6 +38,7 @@ from usvlib.evaluate import (
     validation_split,
 )
 from usvlib.extract import extract_dataset
+from usvlib.features import EXTENDED_COLUMNS
 from usvlib.models.cnn import EfficientCNN, PaperCNN
 from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
@@ -82,6 +83,7 @@ class Study:
     human_labels: bool  # whether the six labels are a labeller's (else automatic estimates)
     key: str  # identifies the data for the caches
     extraction_path: Path = None
+    latents: pd.DataFrame | None = None  # synthetic data: the generator's latent parameters
     results: dict = field(default_factory=dict)
 
     @property
@@ -141,7 +143,10 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     negative = "female" if experiment == "sex" else "control"
     labels = (table.group == positive).to_numpy().astype(int)
     key = hashlib.sha256(f"{found.path.name}|{experiment}|{human}".encode()).hexdigest()[:12]
-    return Study(profile, table, images, sequences, props, labels, (negative, positive), human, key, found.path)
+    latents = latent_table(dataset, table) if experiment == "sex" else None
+    return Study(
+        profile, table, images, sequences, props, labels, (negative, positive), human, key, found.path, latents
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,6 +337,50 @@ def linear_cv(
     return cross_validate(name, fit_predict, folds, labels, config=config, cache=cache_dir() / "cv", progress=progress)
 
 
+def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
+    """The generator's latent parameters of each USV of ``table`` with its call family one-hot
+    coded (synthetic datasets only: None for real data, which have no ground truth)."""
+    path = Path(dataset.root) / "ground_truth" / "calls.csv"
+    if "truth_call_id" not in table or not path.is_file():
+        return None
+    calls = pd.read_csv(path, low_memory=False).set_index("call_id").reindex(table.truth_call_id.to_numpy())
+    latent = calls[[c for c in calls.columns if c.startswith("latent_")]].astype(float)
+    family = pd.get_dummies(calls.family, prefix="family").astype(float)
+    return pd.concat([latent, family], axis=1).reset_index(drop=True)
+
+
+def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
+    """Gradient boosting on per-USV features, leave-one-animal-out: references for the CNN.
+
+    ``features="measured"``: the 24 properties usvlib measures on each USV (what handcrafted
+    measurements of the spectrogram carry). ``features="latent"``: the synthetic generator's
+    true latent parameters and call family (what a learner could reach from the 16 training
+    animals if it saw the hidden causes exactly; compare with the Bayes oracle). Together they
+    split the gap between the CNN and the oracle into what the spectrogram hides and what the
+    network fails to learn.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if features == "measured":
+        x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
+    elif features == "latent":
+        if study.latents is None:
+            raise ValueError("latent features exist only in synthetic datasets (ground_truth/calls.csv)")
+        x_all = study.latents.to_numpy(float)
+    else:
+        raise ValueError(f"features must be 'measured' or 'latent', got {features!r}")
+    y = study.labels
+    seed = study.profile.seed
+
+    def fit_predict(fold: Fold):
+        est = HistGradientBoostingClassifier(max_iter=200, class_weight="balanced", random_state=seed)
+        est.fit(x_all[fold.train], y[fold.train])
+        return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
+
+    config = {"study": study.key, "reference": features, "seed": seed, "columns": x_all.shape[1]}
+    return cross_validate(name, fit_predict, folds, y, config=config, cache=cache_dir() / "cv", progress=progress)
+
+
 def loao(study: Study) -> list[Fold]:
     return leave_one_animal_out(study.animals)
 
@@ -422,6 +471,11 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
             eval_labels=y,
             progress=progress,
         )
+    out["reference_measured"] = reference_cv(
+        study, "fig3-reference-measured", "measured", folds=folds, progress=progress
+    )
+    if study.latents is not None:
+        out["reference_latent"] = reference_cv(study, "fig3-reference-latent", "latent", folds=folds, progress=progress)
     breaks = (study.properties.breaks.to_numpy() > 0).astype(int)
     out["breaks"] = network_cv(study, "fig3-breaks", inputs="images", targets=breaks, folds=controls, progress=progress)
     out["sex_on_breaks_folds"] = float(
@@ -438,9 +492,33 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
             summary_row("SVM", out["svm"], labels="real"),
             summary_row("SVM", out["svm_shuffled"], labels="shuffled"),
             summary_row("DNN, breaks (control)", out["breaks"], labels="real"),
+            summary_row("boosting on 24 measured properties (reference)", out["reference_measured"], labels="real"),
         ]
+        + (
+            [summary_row("boosting on latent parameters (synthetic reference)", out["reference_latent"], labels="real")]
+            if "reference_latent" in out
+            else []
+        )
     )
     return out
+
+
+def oracle_gap(out: dict, oracle: float | None) -> pd.DataFrame:
+    """Fig 3's DNN against the ceilings above it, one row per step down from the oracle.
+
+    On synthetic data: the Bayes oracle (knows the generator), boosting on the latent parameters
+    (learns from the training mice what the oracle knows), boosting on the 24 measured properties
+    (what handcrafted measurements of the spectrogram keep), the DNN. ``drop`` is each row's
+    distance to the row above it (percentage points).
+    """
+    rows = [("Bayes oracle (synthetic ground truth)", oracle)]
+    if "reference_latent" in out:
+        rows.append(("boosting on latent parameters", class_balanced_mean(out["reference_latent"])))
+    rows.append(("boosting on 24 measured properties", class_balanced_mean(out["reference_measured"])))
+    rows.append(("DNN on spectrograms", class_balanced_mean(out["dnn"])))
+    table = pd.DataFrame(rows, columns=["classifier", "balanced_accuracy"]).dropna()
+    table["drop_points"] = -100 * table.balanced_accuracy.diff()
+    return table.reset_index(drop=True)
 
 
 def load_example_model(study: Study, name: str = "fig3-dnn", fold: str | None = None) -> torch.nn.Module:
@@ -603,6 +681,9 @@ def record_fig3(ctx, out: dict) -> None:
     _record_cv(ctx, "fig3.svm.across_animals", out["svm"])
     for model in ("dnn", "ridge", "svm"):
         _record_cv(ctx, f"fig3.{model}.shuffled", out[f"{model}_shuffled"])
+    _record_cv(ctx, "fig3.reference.measured_boosting", out["reference_measured"], oracle=oracle)
+    if "reference_latent" in out:
+        _record_cv(ctx, "fig3.reference.latent_boosting", out["reference_latent"], oracle=oracle)
     _record_cv(ctx, "fig3.dnn.breaks_control", out["breaks"], sex_dnn_on_same_folds=out["sex_on_breaks_folds"])
     info = out["dnn"].infos[out["example_fold"]]
     curve = info["test_curve"]

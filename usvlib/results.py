@@ -67,6 +67,14 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
         )
     },
     "fig3.dnn.across_animals": PaperNumber("DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066),
+    "fig3.reference.measured_boosting": PaperNumber(
+        "gradient boosting on usvlib's 24 measured properties -> sex, leave-one-mouse-out (reference)",
+        statement="not in the paper",
+    ),
+    "fig3.reference.latent_boosting": PaperNumber(
+        "gradient boosting on the generator's latent parameters -> sex, leave-one-mouse-out (synthetic data only)",
+        statement="synthetic-only reference",
+    ),
     "fig3.ridge.across_animals": PaperNumber("ridge, spectrogram -> sex", 0.507, 0.016),
     "fig3.svm.across_animals": PaperNumber("linear SVM, spectrogram -> sex", 0.562, 0.019),
     "fig3.dnn.shuffled": PaperNumber("DNN, shuffled labels", statement="chance"),

@@ -1,0 +1,51 @@
+"""The analyses behind Figs 3-5 that the notebook tests do not pin down."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usvlib.dataset import load_dataset
+from usvlib.experiments import load_study, loao, reference_cv
+
+
+@pytest.fixture(scope="module")
+def quick_study(quick_dataset, tmp_path_factory):
+    import os
+
+    os.environ["USVLIB_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    return load_study(load_dataset(quick_dataset), "quick", progress=False)
+
+
+def test_latents_are_aligned_with_the_usvs(quick_study, quick_dataset):
+    calls = pd.read_csv(quick_dataset / "ground_truth" / "calls.csv", low_memory=False).set_index("call_id")
+    truth = calls.loc[quick_study.table.truth_call_id.to_numpy()]
+    family_cols = [c for c in quick_study.latents if c.startswith("family_")]
+    picked = np.array(family_cols)[quick_study.latents[family_cols].to_numpy().argmax(axis=1)]
+    assert (picked == ("family_" + truth.family).to_numpy()).all()
+    assert np.allclose(
+        quick_study.latents.latent_log_bandwidth_khz.to_numpy(),
+        truth.latent_log_bandwidth_khz.to_numpy(),
+        equal_nan=True,
+    )
+
+
+def test_references_bracket_what_the_spectrogram_shows(quick_study, quick_dataset):
+    """Boosting on the true latent parameters learns from the training mice nearly what the
+    Bayes oracle knows; on measured properties it is above chance and below the latents."""
+    folds = loao(quick_study)
+    latent = reference_cv(quick_study, "t-latent", "latent", folds=folds, progress=False)
+    measured = reference_cv(quick_study, "t-measured", "measured", folds=folds, progress=False)
+    ds = load_dataset(quick_dataset)
+    best = ds.oracle["sex.across_animals"]["balanced_accuracy"]
+    assert latent.pooled > best - 0.08
+    assert 0.55 < measured.pooled < latent.pooled
+
+
+def test_latent_reference_needs_synthetic_data(quick_study):
+    import dataclasses
+
+    real_like = dataclasses.replace(quick_study, latents=None)
+    with pytest.raises(ValueError, match="synthetic"):
+        reference_cv(real_like, "t-none", "latent", folds=loao(real_like)[:1], progress=False)
