@@ -162,17 +162,19 @@ def cross_validate(
     """
     labels = np.asarray(labels)
     folder = Path(cache) if cache else cache_dir() / "cv"
+    code = code_fingerprint()
     key = config_key(
         {
             **config,
             "name": name,
-            "code": code_fingerprint(),
+            "code": code,
             "folds": [(f.name, hashlib.sha256(f.test.tobytes()).hexdigest()[:12]) for f in folds],
         }
     )
     run_dir = folder / f"{name}-{key}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_dir / "config.json", {"name": name, **config})
+    if not (run_dir / "config.json").is_file():  # written once: its time is when the run began
+        write_json_atomic(run_dir / "config.json", {"name": name, "code": code, **config})
     rows, fold_rows, infos, cached = [], [], {}, 0
     bar = None
     if progress:

@@ -1,0 +1,55 @@
+"""How long the trainings of a profile's run took: the sum of the cached folds' fit times.
+
+Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.evaluate``).
+After ``make reproduce`` (or ``PROFILE=quick``), this script finds, for each analysis of Figs
+3-5, the newest cached run on the profile's synthetic data made by the current code, and adds
+its folds up: the number the training budget is about (notebook start-up, data loading and
+plotting not included).
+
+    python benchmarks/training_budget.py [--profile default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from usvlib.dataset import load_dataset
+from usvlib.evaluate import code_fingerprint
+from usvlib.experiments import load_study
+from usvlib.paths import cache_dir, synthetic_dir
+
+
+def newest_runs(study_key: str) -> dict:
+    """{analysis name: its newest cached run folder} for one study and the current code."""
+    code = code_fingerprint()
+    runs = {}
+    for config in (cache_dir() / "cv").glob("*/config.json"):
+        meta = json.loads(config.read_text())
+        if meta.get("study") != study_key or meta.get("code") != code:
+            continue
+        name, stamp = meta["name"], config.stat().st_mtime
+        if name not in runs or stamp > runs[name][0]:
+            runs[name] = (stamp, config.parent)
+    return {name: folder for name, (_, folder) in sorted(runs.items(), key=lambda kv: kv[1][0])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profile", default="default")
+    args = parser.parse_args()
+    study = load_study(load_dataset(synthetic_dir(args.profile)), args.profile, progress=False)
+    total = 0.0
+    print(f"trainings of the {args.profile} profile (cached folds, newest run of each analysis):")
+    for name, folder in newest_runs(study.key).items():
+        folds = sorted(folder.glob("fold-*.npz"))
+        seconds = sum(float(np.load(f)["seconds"]) for f in folds)
+        total += seconds
+        print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s")
+    print(f"  {'total':36s}           {total:7.1f} s = {total / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
