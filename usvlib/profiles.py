@@ -69,6 +69,8 @@ class TrainingSettings:
         Random folds of the animal-identity network.
     linear_max_train : int or None
         Class-balanced training examples of ridge and SVM on pixels (None: all, as the paper).
+    reference_iterations : int
+        Boosting iterations of the reference classifiers (``experiments.reference_cv``).
     threads : int
         torch threads.
     """
@@ -81,6 +83,7 @@ class TrainingSettings:
     grouped_folds: int = 5
     identity_folds: int = 5
     linear_max_train: int | None = None
+    reference_iterations: int = 100
     threads: int = 2
 
 
@@ -121,13 +124,14 @@ PROFILES: dict[str, Profile] = {
         description="tests and CI: ≈1 500 synthetic USVs, every notebook in minutes",
         training=TrainingSettings(
             network="efficient",
-            schedule=Schedule(stages=(Stage(2, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
+            schedule=Schedule(stages=(Stage(1, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
             small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
             control_every=6,
             random_folds=5,
             grouped_folds=3,
             identity_folds=3,
-            linear_max_train=1000,
+            linear_max_train=600,
+            reference_iterations=40,
         ),
     ),
     "default": Profile(
