@@ -396,6 +396,22 @@ def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], p
     return cross_validate(name, fit_predict, folds, y, config=config, cache=cache_dir() / "cv", progress=progress)
 
 
+def side_by_side(results: list[CVResult]) -> CVResult:
+    """The predictions of several single-task cross-validations on the same folds as one result
+    whose score columns follow each other (the layout of one multi-head network's result)."""
+    first = results[0]
+    columns, offset = [], 0
+    for r in results:
+        if not np.array_equal(r.predictions["index"].to_numpy(), first.predictions["index"].to_numpy()):
+            raise ValueError(f"{r.name} was not run on the same folds as {first.name}")
+        scores = r.predictions.filter(regex=r"^score_\d+$")
+        columns.append(scores.set_axis([f"score_{offset + j}" for j in range(scores.shape[1])], axis=1))
+        offset += scores.shape[1]
+    predictions = pd.concat([first.predictions[["index", "fold", "y_true", "y_pred"]], *columns], axis=1)
+    folds = first.folds.assign(seconds=sum(r.folds.seconds.to_numpy() for r in results))
+    return CVResult(first.name, predictions, folds, first.classes, first.from_cache, first.infos)
+
+
 def loao(study: Study) -> list[Fold]:
     return leave_one_animal_out(study.animals)
 
@@ -557,17 +573,32 @@ def fig4(study: Study, *, progress: bool = True) -> dict:
     tasks = list(PROPERTY_TASKS)
     targets = np.column_stack([PROPERTY_TASKS[t][1](study.properties[t]) for t in tasks])
     n_classes = tuple(PROPERTY_TASKS[t][0] for t in tasks)
-    if study.profile.training.network == "paper":
-        raise NotImplementedError("the paper profile trains one PaperCNN per property: not implemented yet")
-    res = network_cv(
-        study,
-        "fig4-properties-from-spectrogram",
-        inputs="images",
-        targets=targets,
-        folds=grouped_folds(study, study.profile.training.grouped_folds),
-        n_classes=n_classes,
-        progress=progress,
-    )
+    property_folds = grouped_folds(study, study.profile.training.grouped_folds)
+    if study.profile.training.network == "paper":  # as the paper: one network per property
+        res = side_by_side(
+            [
+                network_cv(
+                    study,
+                    f"fig4-property-{task}",
+                    inputs="images",
+                    targets=targets[:, j],
+                    folds=property_folds,
+                    n_classes=k,
+                    progress=progress,
+                )
+                for j, (task, k) in enumerate(zip(tasks, n_classes, strict=True))
+            ]
+        )
+    else:  # one network with a head per property: a sixth of the cost
+        res = network_cv(
+            study,
+            "fig4-properties-from-spectrogram",
+            inputs="images",
+            targets=targets,
+            folds=property_folds,
+            n_classes=n_classes,
+            progress=progress,
+        )
     rows, per_value = [], []
     offset = 0
     for j, (task, k) in enumerate(zip(tasks, n_classes, strict=True)):

@@ -142,8 +142,8 @@ PROFILES: dict[str, Profile] = {
         training=TrainingSettings(
             network="efficient",
             schedule=Schedule(stages=(Stage(2, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
-            small_schedule=Schedule(stages=(Stage(8, 3e-3, 0.2), Stage(2, 3e-4, 0.2)), augment=False, batch_size=256),
-            control_every=4,
+            small_schedule=Schedule(stages=(Stage(5, 3e-3, 0.2), Stage(1, 3e-4, 0.2)), augment=False, batch_size=256),
+            control_every=6,
             random_folds=10,
             grouped_folds=5,
             identity_folds=3,
