@@ -39,7 +39,7 @@ from usvlib.evaluate import (
     validation_split,
 )
 from usvlib.extract import extract_dataset
-from usvlib.features import EXTENDED_COLUMNS
+from usvlib.features import EXTENDED_COLUMNS, PROPERTY_COLUMNS
 from usvlib.models.cnn import EfficientCNN, PaperCNN
 from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
@@ -47,17 +47,7 @@ from usvlib.paths import cache_dir
 from usvlib.profiles import Profile, get_profile
 from usvlib.train import fit_network, predict_scores
 
-PAPER_PROPERTIES = (
-    "duration_s",
-    "mean_freq_hz",
-    "volume",
-    "direction",
-    "peaks",
-    "breaks",
-    "broadband",
-    "tremolo",
-    "complex",
-)
+PAPER_PROPERTIES = tuple("volume" if c == "volume_dbfs" else c for c in PROPERTY_COLUMNS)
 """The nine properties of the paper's per-USV table (usvlib names)."""
 
 PROPERTY_TASKS = {  # Fig 4A-E: property -> (number of classes, how a label becomes a class)
@@ -122,23 +112,7 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
         props = props[list(PAPER_PROPERTIES)].reset_index(drop=True)
         human = bool(props.notna().all(axis=None))
     if not human:
-        props = (
-            table[
-                [
-                    "duration_s",
-                    "mean_freq_hz",
-                    "volume_dbfs",
-                    "direction",
-                    "peaks",
-                    "breaks",
-                    "broadband",
-                    "tremolo",
-                    "complex",
-                ]
-            ]
-            .rename(columns={"volume_dbfs": "volume"})
-            .copy()
-        )
+        props = table[list(PROPERTY_COLUMNS)].set_axis(list(PAPER_PROPERTIES), axis=1)
     props = props.astype(float).fillna(props.astype(float).median())
     positive = "male" if experiment == "sex" else "cortexless"
     negative = "female" if experiment == "sex" else "control"

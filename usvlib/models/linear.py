@@ -23,6 +23,11 @@ def balance_by_subsampling(y: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return np.sort(np.concatenate(picks))
 
 
+def _training_rows(y: np.ndarray, balance: bool, random_state: int) -> np.ndarray:
+    """The rows an estimator fits on: a class-balanced subsample, or all."""
+    return balance_by_subsampling(y, np.random.default_rng(random_state)) if balance else np.arange(len(y))
+
+
 class RidgeClosedForm(ClassifierMixin, BaseEstimator):
     """Ridge regression onto 0/1 targets, solved in closed form, thresholded at 0.5.
 
@@ -51,7 +56,7 @@ class RidgeClosedForm(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
             raise ConfigError(f"RidgeClosedForm is a two-class classifier; got classes {self.classes_}")
-        idx = balance_by_subsampling(y, np.random.default_rng(self.random_state)) if self.balance else np.arange(len(y))
+        idx = _training_rows(y, self.balance, self.random_state)
         X, t = X[idx], (y[idx] == self.classes_[1]).astype(np.float64)
         self.mean_ = X.mean(axis=0)
         xc = X - self.mean_
@@ -94,7 +99,7 @@ class BalancedLinearSVC(ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         self.classes_ = np.unique(y)
-        idx = balance_by_subsampling(y, np.random.default_rng(self.random_state)) if self.balance else np.arange(len(y))
+        idx = _training_rows(y, self.balance, self.random_state)
         self.mean_ = X[idx].mean(axis=0)
         self.scale_ = X[idx].std(axis=0) + 1e-12
         self.svm_ = SGDClassifier(
