@@ -32,6 +32,14 @@ def test_cache_is_built_once_and_invalidated_by_parameters(tiny_dataset, tmp_pat
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".h5", ".h5", ".h5"]
 
 
+def test_cache_does_not_depend_on_how_the_path_is_written(tiny_dataset, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    absolute = extract_dataset(load_dataset(tiny_dataset), calls="truth", workers=1, cache=cache)
+    monkeypatch.chdir(tiny_dataset.parent)
+    relative = extract_dataset(load_dataset(tiny_dataset.name), calls="truth", workers=1, cache=cache)
+    assert relative.from_cache and relative.path == absolute.path
+
+
 def test_contents(tiny_dataset, tmp_path):
     found = extract_dataset(tiny_dataset, calls="truth", workers=1, cache=tmp_path)
     n = len(found.table)

@@ -261,11 +261,14 @@ class Extraction:
 
 
 def _dataset_fingerprint(ds: Dataset, recordings: pd.DataFrame, source: str) -> dict:
+    # paths relative to the dataset's root: the same folder reached by a relative or an absolute
+    # path (a notebook vs a script) must find the same cache
     files = []
     for p in recordings.path:
         real = p.split("::")[0]
         st = os.stat(real)
-        files.append([p, st.st_size, st.st_mtime_ns])
+        rel = os.path.relpath(os.path.abspath(real), os.path.abspath(ds.root)) + p[len(real) :]
+        files.append([rel, st.st_size, st.st_mtime_ns])
     gt = Path(ds.root) / "ground_truth" / "calls.csv"
     truth = [gt.stat().st_size, gt.stat().st_mtime_ns] if source == "truth" and gt.is_file() else None
     return {"recordings": files, "truth": truth}
