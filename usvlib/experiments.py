@@ -191,6 +191,9 @@ def network_cv(
         )
         mean, sd = props[fit].mean(axis=0), props[fit].std(axis=0) + 1e-6
         heads = _n_heads_out(n_classes)
+        # the initial weights come from torch's global generator: seed it here, or they depend
+        # on whatever ran before in the process (other folds, other analyses, a resumed run)
+        torch.manual_seed(seed)
         if inputs == "images":
             model = make_cnn(p, heads)
         elif inputs == "properties":
