@@ -91,3 +91,32 @@ def test_network_folds_do_not_depend_on_what_ran_before(quick_study):
     np.testing.assert_allclose(
         first.predictions.filter(like="score").to_numpy(), second.predictions.filter(like="score").to_numpy(), atol=1e-6
     )
+
+
+def test_accuracy_by_family_agrees_with_the_oracle_and_the_classifier(quick_study, quick_dataset):
+    from usvlib.experiments import accuracy_by_family
+
+    ds = load_dataset(quick_dataset)
+    measured = reference_cv(quick_study, "t-measured", "measured", folds=loao(quick_study), progress=False)
+    table = accuracy_by_family(ds, quick_study, {"boosting": measured}).set_index("family")
+    assert table.loc["all", "n_usvs"] == len(quick_study.labels)
+    assert table.drop(index="all").n_usvs.sum() == len(quick_study.labels)
+    # the "all" row is the pooled balanced accuracy of the classifier ...
+    assert table.loc["all", "boosting"] == pytest.approx(measured.pooled)
+    # ... and of the oracle, as the dataset's own record of it (computed on the same calls)
+    assert table.loc["all", "Bayes oracle"] == pytest.approx(
+        ds.oracle["sex.across_animals"]["balanced_accuracy"], abs=0.01
+    )
+    # the two-part call is male-only and the oracle knows it
+    assert table.loc["two_part", "share_male"] == 1.0
+    assert table.loc["two_part", "Bayes oracle"] == 1.0
+
+
+def test_accuracy_by_family_needs_synthetic_data(quick_study, quick_dataset):
+    import dataclasses
+
+    from usvlib.experiments import accuracy_by_family
+
+    ds = load_dataset(quick_dataset)
+    other_model = dataclasses.replace(ds, config={**ds.config, "model_fingerprint": "another"})
+    assert accuracy_by_family(other_model, quick_study, {}) is None

@@ -548,6 +548,61 @@ def oracle_gap(out: dict, oracle: float | None) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def _oracle_decisions(dataset: Dataset, call_ids, *, experiment: str) -> pd.DataFrame | None:
+    """The across-animal Bayes oracle's decision on each call (synthetic data of the current
+    generative model only; None otherwise), with the call's family."""
+    from usvlib.synth import oracle
+    from usvlib.synth.model import SynthModel
+
+    config = dataset.config or {}
+    model = SynthModel()
+    if config.get("model_fingerprint") != oracle.model_fingerprint(model):
+        return None
+    calls = pd.read_csv(Path(dataset.root) / "ground_truth" / "calls.csv", low_memory=False)
+    calls = calls.set_index("call_id").reindex(np.asarray(call_ids)).reset_index()
+    llr = oracle.across_animals_llr(
+        model, calls, experiment=experiment, male_freq_shift=float(config["male_freq_shift_khz"])
+    )
+    return pd.DataFrame({"family": calls.family, "oracle": np.where(np.isnan(llr), 0, llr > 0).astype(int)})
+
+
+def accuracy_by_family(
+    dataset: Dataset, study: Study, results: dict, *, experiment: str = "sex"
+) -> pd.DataFrame | None:
+    """Where classifiers lose against the oracle: balanced accuracy per call family.
+
+    ``results`` maps a name to a cross-validated :class:`CVResult` over the study's USVs. Each
+    row (a family of the generator, and "all") gives the number of USVs, the share of the
+    positive class, and the balanced accuracy of the Bayes oracle and of each classifier on the
+    same USVs, over the classes present (the male-only two-part call: male accuracy). Synthetic
+    data only: None for real data or a dataset made by another generative model.
+    """
+    from usvlib.synth.model import FAMILIES
+
+    if "truth_call_id" not in study.table:
+        return None
+    decided = _oracle_decisions(dataset, study.table.truth_call_id.to_numpy(), experiment=experiment)
+    if decided is None:
+        return None
+    labels = study.labels
+    columns = {"Bayes oracle": decided.oracle.to_numpy()}
+    for name, result in results.items():
+        column = np.full(len(labels), -1)
+        column[result.predictions["index"].to_numpy()] = result.predictions["y_pred"].to_numpy()
+        columns[name] = column
+    family = decided.family.to_numpy()
+    rows = []
+    for fam in ["all", *[f for f in FAMILIES if (family == f).any()]]:
+        mask = np.ones(len(labels), bool) if fam == "all" else family == fam
+        row = {"family": fam, "n_usvs": int(mask.sum()), f"share_{study.classes[1]}": float(labels[mask].mean())}
+        for name, column in columns.items():
+            ok = mask & (column >= 0)
+            per_class = [np.mean(column[ok & (labels == c)] == c) for c in (0, 1) if (ok & (labels == c)).any()]
+            row[name] = float(np.mean(per_class)) if per_class else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def load_example_model(study: Study, name: str = "fig3-dnn", fold: str | None = None) -> torch.nn.Module:
     """The network trained on the example fold of ``fig3`` (for its filters, Figs 6-7)."""
     folder = cache_dir() / "cv" / "models"
