@@ -1,0 +1,146 @@
+"""Variants of the CPU network against the default one: accuracy across animals and cost ratio.
+
+Each variant is trained on the same leave-one-animal-out folds of the default profile's synthetic
+data (the first ``--folds`` females and males), with the same seed, in this process, after the
+default network (the baseline of the time ratio). It prints each variant's balanced accuracy
+(mean over folds, then per sex) and its training time per fold relative to the baseline.
+
+    python benchmarks/cnn_variants.py [--folds 4] [--variants base,all-animals,...]
+
+Variants (what differs from the default profile's network and schedule):
+
+* ``all-animals``: no validation animals: all 16 training mice fitted, last epoch kept;
+* ``usv-validation``: the validation set is 10 % of the training USVs (all mice fitted);
+* ``20-epochs``: 14 + 6 epochs instead of 2 + 1 (with ``all-animals``);
+* ``global-pool``: stride-1 convolutions with max pooling at 100 x 50, and a global max and
+  mean over positions before the dense layer (position-free features);
+* ``log``: log-compressed images (``log1p``), each image's minimum at zero;
+* ``per-image-scale``: each image divided by its own standard deviation (level-free).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from usvlib.dataset import load_dataset
+from usvlib.evaluate import validation_split
+from usvlib.experiments import load_study, loao
+from usvlib.models.cnn import EfficientCNN, _conv, he_init
+from usvlib.reproduce import prepare_synthetic
+from usvlib.schedule import Stage
+from usvlib.train import fit_network, predict_scores
+
+VARIANTS = ("base", "all-animals", "usv-validation", "20-epochs", "global-pool", "log", "per-image-scale")
+
+
+class GlobalPoolCNN(nn.Module):
+    """Stride-1 convolutions with max pooling, then a global max and mean over positions."""
+
+    def __init__(self, width: int = 8, fc: int = 64, dropout: float = 0.2):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            nn.AvgPool2d((1, 2)),  # 100 x 50: time halved, frequency kept
+            _conv(1, w, 3, 1),
+            nn.MaxPool2d(2, ceil_mode=True),
+            _conv(w, 2 * w, 3, 1),
+            nn.MaxPool2d(2, ceil_mode=True),
+            _conv(2 * w, 4 * w, 3, 1),
+            nn.MaxPool2d(2, ceil_mode=True),
+            _conv(4 * w, 8 * w, 3, 1),
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Sequential(
+            nn.Linear(16 * w, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
+        )
+        self.out = nn.Linear(fc, 1)
+        he_init(self)
+
+    def set_dropout(self, p: float) -> None:
+        self.dropout.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.features(x)
+        return self.out(self.classifier(torch.cat([z.amax(dim=(2, 3)), z.mean(dim=(2, 3))], 1)))
+
+
+def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
+    """Balanced accuracy of each fold (one animal: its accuracy) and the mean fit seconds."""
+    schedule = study.profile.training.schedule
+    images = study.images
+    build = EfficientCNN
+    validation = "animals"
+    if name in ("all-animals", "20-epochs"):
+        validation = None
+        schedule = dataclasses.replace(schedule, select_on_validation=False)
+    if name == "usv-validation":
+        validation = "usvs"
+    if name == "20-epochs":
+        schedule = dataclasses.replace(schedule, stages=(Stage(14, 3e-3, 0.2), Stage(6, 3e-4, 0.2)))
+    if name == "global-pool":
+        build = GlobalPoolCNN
+    if name == "per-image-scale":
+
+        def build():
+            return EfficientCNN(per_image_scale=True)
+
+    if name == "log":
+        shifted = np.maximum(images - images.min(axis=(1, 2, 3), keepdims=True), 0)
+        images = np.log1p(4 * shifted).astype(np.float32)
+        images /= images.std()
+    accuracies, seconds = [], 0.0
+    for fold in folds:
+        if validation is None:
+            fit, val = fold.train, fold.train[:0]
+        else:
+            fit, val = validation_split(
+                fold.train, study.animals, study.labels, seed=seed, by_animal=validation == "animals"
+            )
+        torch.manual_seed(seed)
+        model = build()
+        val_data = (images[val], study.labels[val]) if len(val) else None
+        log = fit_network(model, images[fit], study.labels[fit], schedule, val=val_data, seed=seed)
+        seconds += log.seconds
+        pred = predict_scores(model, images[fold.test]).argmax(axis=1)
+        accuracies.append(float(np.mean(pred == study.labels[fold.test])))
+    return np.array(accuracies), seconds / len(folds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, default=4, help="left-out animals of each sex")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    args = parser.parse_args()
+    names = ["base", *[v for v in args.variants.split(",") if v != "base"]]
+    unknown = set(names) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    torch.set_num_threads(2)
+    study = load_study(load_dataset(prepare_synthetic("default", progress=False)), "default", progress=False)
+    everyone = loao(study)
+    female = [f for f in everyone if study.labels[f.test[0]] == 0][: args.folds]
+    male = [f for f in everyone if study.labels[f.test[0]] == 1][: args.folds]
+    folds = female + male
+    print(f"{len(folds)} left-out animals ({len(female)} female, {len(male)} male), default profile, seed 0")
+    base_seconds = None
+    for name in names:
+        started = time.perf_counter()
+        acc, per_fold = run_variant(study, folds, name, seed=study.profile.seed)
+        base_seconds = per_fold if base_seconds is None else base_seconds
+        print(
+            f"{name:16s} balanced {np.mean([acc[: len(female)].mean(), acc[len(female) :].mean()]):.3f}"
+            f"  female {acc[: len(female)].mean():.3f}  male {acc[len(female) :].mean():.3f}"
+            f"  fit {per_fold:5.1f} s/fold  ratio {per_fold / base_seconds:4.1f} x"
+            f"  ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
