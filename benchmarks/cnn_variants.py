@@ -45,16 +45,11 @@ class GlobalPoolCNN(nn.Module):
     def __init__(self, width: int = 8, fc: int = 64, dropout: float = 0.2):
         super().__init__()
         w = width
-        self.features = nn.Sequential(
-            nn.AvgPool2d((1, 2)),  # 100 x 50: time halved, frequency kept
-            _conv(1, w, 3, 1),
-            nn.MaxPool2d(2, ceil_mode=True),
-            _conv(w, 2 * w, 3, 1),
-            nn.MaxPool2d(2, ceil_mode=True),
-            _conv(2 * w, 4 * w, 3, 1),
-            nn.MaxPool2d(2, ceil_mode=True),
-            _conv(4 * w, 8 * w, 3, 1),
-        )
+        # the CPU network's pooling trunk, on 100 x 50 (time halved, frequency kept), plus a
+        # fourth convolution
+        trunk = list(EfficientCNN(width=w, pool=True).features)
+        trunk[0] = nn.AvgPool2d((1, 2))
+        self.features = nn.Sequential(*trunk, _conv(4 * w, 8 * w, 3, 1))
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Sequential(
             nn.Linear(16 * w, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
