@@ -3,9 +3,8 @@
 Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.evaluate``).
 After ``make reproduce`` (or ``PROFILE=quick``), this script finds, for each analysis of Figs
 3-5, the newest cached run on the profile's synthetic data made by the current code, and adds
-its folds up (the wall-clock time of the run, where its folds were trained side by side in
-worker processes): the number the training budget is about (notebook start-up, data loading
-and plotting not included).
+its folds up: the number the training budget is about (notebook start-up, data loading and
+plotting not included).
 
     python benchmarks/training_budget.py [--profile default]
 """
@@ -46,14 +45,9 @@ def main() -> None:
     print(f"trainings of the {args.profile} profile (cached folds, newest run of each analysis):")
     for name, folder in newest_runs(study.key).items():
         folds = sorted(folder.glob("fold-*.npz"))
-        summed = sum(float(np.load(f)["seconds"]) for f in folds)
-        wall = json.loads((folder / "wall.json").read_text()) if (folder / "wall.json").is_file() else None
-        # the wall-clock time when all folds were computed in one go (folds in parallel
-        # processes take less than their sum); otherwise the folds' own times added up
-        seconds = wall["seconds"] if wall and wall["folds"] == len(folds) else summed
+        seconds = sum(float(np.load(f)["seconds"]) for f in folds)
         total += seconds
-        how = f"wall clock, {wall['workers']} workers" if seconds != summed else "folds summed"
-        print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s  ({how}; folds summed {summed:.1f} s)")
+        print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s")
     print(f"  {'total':36s}           {total:7.1f} s = {total / 60:.1f} min")
 
 

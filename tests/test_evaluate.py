@@ -85,29 +85,3 @@ def test_cache_and_resume(toy, tmp_path):
     assert again.from_cache == len(folds)
     other = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 4}, cache=tmp_path)
     assert other.from_cache == 0
-
-
-def test_folds_in_worker_processes_give_the_same_results(toy, tmp_path):
-    x, y, animals = toy
-    folds = leave_one_animal_out(animals)
-    here = cross_validate("here", _ridge(x, y), folds, y, config={"t": 5}, cache=tmp_path)
-    forked = cross_validate("forked", _ridge(x, y), folds, y, config={"t": 5}, cache=tmp_path, workers=2)
-    assert forked.from_cache == 0
-    np.testing.assert_allclose(forked.predictions.score_1, here.predictions.score_1)
-    assert list(forked.folds.fold) == list(here.folds.fold)
-    assert (forked.folds.seconds > 0).all()
-
-
-def test_a_failing_fold_in_a_worker_keeps_the_others(toy, tmp_path):
-    x, y, animals = toy
-    folds = leave_one_animal_out(animals)
-
-    def flaky(fold):
-        if fold.name == folds[5].name:
-            raise RuntimeError("power cut")
-        return _ridge(x, y)(fold)
-
-    with pytest.raises(RuntimeError, match="power cut"):
-        cross_validate("cv", flaky, folds, y, config={"t": 6}, cache=tmp_path, workers=2)
-    resumed = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 6}, cache=tmp_path, workers=2)
-    assert resumed.from_cache == 5  # the folds before the failing one were stored

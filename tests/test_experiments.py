@@ -61,11 +61,7 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
     from usvlib.schedule import Schedule, Stage
 
     training = dataclasses.replace(
-        quick_study.profile.training,
-        network="paper",
-        grouped_folds=2,
-        schedule=Schedule(stages=(Stage(1, 3e-3),)),
-        fold_workers=1,  # the networks built are counted in this process
+        quick_study.profile.training, network="paper", grouped_folds=2, schedule=Schedule(stages=(Stage(1, 3e-3),))
     )
     study = dataclasses.replace(quick_study, profile=dataclasses.replace(quick_study.profile, training=training))
     built = []

@@ -144,45 +144,6 @@ class CVResult:
         }
 
 
-_FOLD_JOB: dict = {}  # what forked fold workers inherit: the closure cannot be pickled
-
-
-def _fold_worker_init() -> None:
-    # one process per core, one thread each: small networks gain more from parallel folds
-    # (two 1-thread folds side by side: 1.55 x the throughput of one 2-thread fold at a time)
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
-
-
-def _timed_fold(name: str) -> tuple:
-    started = time.perf_counter()
-    scores, info = _FOLD_JOB["fit_predict"](_FOLD_JOB["folds"][name])
-    return scores, info, time.perf_counter() - started
-
-
-def _run_folds(fit_predict: Callable, folds: list[Fold], workers: int):
-    """``(scores, info, seconds)`` of each fold, in order: here, or in forked worker processes."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    _FOLD_JOB.update(fit_predict=fit_predict, folds={f.name: f for f in folds})
-    try:
-        if workers <= 1 or len(folds) <= 1 or "fork" not in mp.get_all_start_methods():
-            for fold in folds:
-                yield _timed_fold(fold.name)
-            return
-        context = mp.get_context("fork")
-        with cf.ProcessPoolExecutor(
-            min(workers, len(folds)), mp_context=context, initializer=_fold_worker_init
-        ) as pool:
-            yield from pool.map(_timed_fold, [f.name for f in folds])
-    finally:
-        _FOLD_JOB.clear()
-
-
 def cross_validate(
     name: str,
     fit_predict: Callable,
@@ -193,14 +154,11 @@ def cross_validate(
     classes: tuple = (0, 1),
     cache: str | os.PathLike | None = None,
     progress: bool = False,
-    workers: int = 1,
 ) -> CVResult:
     """Run ``fit_predict(fold) -> (scores (n_test, n_classes), info)`` on every fold, cached.
 
     ``labels`` are the true classes (0..k-1) of all examples; a fold's score is the balanced
-    accuracy of its predictions (the arg-max of the scores) against them. ``workers`` > 1 trains
-    the folds not yet cached in that many forked processes (where the platform forks; here
-    otherwise), one thread each; each fold is stored as soon as it is back.
+    accuracy of its predictions (the arg-max of the scores) against them.
     """
     labels = np.asarray(labels)
     folder = Path(cache) if cache else cache_dir() / "cv"
@@ -223,22 +181,18 @@ def cross_validate(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(folds), desc=name, unit="fold", leave=False)
-    todo = [f for f in folds if not (run_dir / f"fold-{f.name}.npz").is_file()]
-    done_now = {f.name for f in todo}
-    started = time.perf_counter()
-    for fold, (scores, info, seconds) in zip(todo, _run_folds(fit_predict, todo, workers), strict=True):
-        with atomic_path(run_dir / f"fold-{fold.name}.npz") as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, scores=scores, seconds=seconds, info=json.dumps(info, default=float))
-        if bar is not None:
-            bar.update()
-    if todo:  # the wall-clock time of this computation (with workers, less than the folds' sum)
-        wall = {"seconds": time.perf_counter() - started, "folds": len(todo), "workers": workers}
-        write_json_atomic(run_dir / "wall.json", wall)
     for fold in folds:
         path = run_dir / f"fold-{fold.name}.npz"
-        with np.load(path, allow_pickle=False) as f:
-            scores, seconds, info = f["scores"], float(f["seconds"]), json.loads(str(f["info"]))
-        cached += fold.name not in done_now
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as f:
+                scores, seconds, info = f["scores"], float(f["seconds"]), json.loads(str(f["info"]))
+            cached += 1
+        else:
+            started = time.perf_counter()
+            scores, info = fit_predict(fold)
+            seconds = time.perf_counter() - started
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, scores=scores, seconds=seconds, info=json.dumps(info, default=float))
         pred = scores.argmax(axis=1)
         y = labels[fold.test]
         frame = pd.DataFrame({"index": fold.test, "fold": fold.name, "y_true": y, "y_pred": pred})
@@ -249,7 +203,7 @@ def cross_validate(
             {"fold": fold.name, "balanced_accuracy": balanced_accuracy(y, pred), "n_test": len(y), "seconds": seconds}
         )
         infos[fold.name] = info
-        if bar is not None and fold.name not in done_now:
+        if bar is not None:
             bar.update()
     if bar is not None:
         bar.close()

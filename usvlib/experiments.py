@@ -270,19 +270,7 @@ def network_cv(
     labels = targets if eval_labels is None else eval_labels
     if isinstance(n_classes, tuple):  # scored per head by the caller
         labels = np.zeros(len(targets), int)
-    return cross_validate(
-        name, fit_predict, folds, labels, config=config, cache=folder, progress=progress, workers=_fold_workers(p)
-    )
-
-
-def _fold_workers(profile: Profile) -> int:
-    if profile.training.fold_workers > 0:
-        return profile.training.fold_workers
-    if torch.cuda.is_available():  # one GPU: one fold at a time (and CUDA does not survive a fork)
-        return 1
-    from usvlib._parallel import default_workers
-
-    return default_workers()
+    return cross_validate(name, fit_predict, folds, labels, config=config, cache=folder, progress=progress)
 
 
 def linear_cv(

@@ -72,10 +72,7 @@ class TrainingSettings:
     reference_iterations : int
         Boosting iterations of the reference classifiers (``experiments.reference_cv``).
     threads : int
-        torch threads of each fold's network (1: the folds run in parallel instead).
-    fold_workers : int
-        Processes that train a network's folds side by side; 0: one per CPU (at most 8), and
-        one when a GPU is used.
+        torch threads.
     """
 
     network: str
@@ -87,8 +84,7 @@ class TrainingSettings:
     identity_folds: int = 5
     linear_max_train: int | None = None
     reference_iterations: int = 100
-    threads: int = 1
-    fold_workers: int = 0
+    threads: int = 2
 
 
 @dataclass(frozen=True)
