@@ -45,7 +45,7 @@ from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
 from usvlib.paths import cache_dir
 from usvlib.profiles import Profile, get_profile
-from usvlib.train import fit_network, predict_scores
+from usvlib.train import balanced_accuracy, fit_network, predict_scores
 
 PAPER_PROPERTIES = tuple("volume" if c == "volume_dbfs" else c for c in PROPERTY_COLUMNS)
 """The nine properties of the paper's per-USV table (usvlib names)."""
@@ -140,7 +140,7 @@ def make_cnn(profile: Profile, heads=(1,)) -> torch.nn.Module:
     # several heads share the last layer: 64 units were too few for six properties (direction
     # 44 % vs 58 % for a network of its own, on 2 folds); 256 gets most of it back (52 %) at
     # the same cost; six networks cost five times as much
-    return EfficientCNN(heads=heads, fc=64 if len(heads) == 1 else MULTI_HEAD_FC)
+    return EfficientCNN(heads=heads) if len(heads) == 1 else EfficientCNN(heads=heads, fc=MULTI_HEAD_FC)
 
 
 def _schedule_config(schedule) -> dict:
@@ -597,8 +597,7 @@ def accuracy_by_family(
         row = {"family": fam, "n_usvs": int(mask.sum()), f"share_{study.classes[1]}": float(labels[mask].mean())}
         for name, column in columns.items():
             ok = mask & (column >= 0)
-            per_class = [np.mean(column[ok & (labels == c)] == c) for c in (0, 1) if (ok & (labels == c)).any()]
-            row[name] = float(np.mean(per_class)) if per_class else float("nan")
+            row[name] = balanced_accuracy(labels[ok], column[ok]) if ok.any() else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
 
