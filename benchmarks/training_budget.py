@@ -17,23 +17,17 @@ import json
 import numpy as np
 
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import code_fingerprint
+from usvlib.evaluate import cached_runs
 from usvlib.experiments import load_study
-from usvlib.paths import cache_dir, synthetic_dir
+from usvlib.paths import synthetic_dir
 
 
 def newest_runs(study_key: str) -> dict:
     """{analysis name: its newest cached run folder} for one study and the current code."""
-    code = code_fingerprint()
     runs = {}
-    for config in (cache_dir() / "cv").glob("*/config.json"):
-        meta = json.loads(config.read_text())
-        if meta.get("study") != study_key or meta.get("code") != code:
-            continue
-        name, stamp = meta["name"], config.stat().st_mtime
-        if name not in runs or stamp > runs[name][0]:
-            runs[name] = (stamp, config.parent)
-    return {name: folder for name, (_, folder) in sorted(runs.items(), key=lambda kv: kv[1][0])}
+    for run in reversed(cached_runs(study_key)):  # oldest first: newer runs overwrite
+        runs[json.loads((run / "config.json").read_text())["name"]] = run
+    return runs
 
 
 def main() -> None:

@@ -120,3 +120,36 @@ def test_accuracy_by_family_needs_synthetic_data(quick_study, quick_dataset):
     ds = load_dataset(quick_dataset)
     other_model = dataclasses.replace(ds, config={**ds.config, "model_fingerprint": "another"})
     assert accuracy_by_family(other_model, quick_study, {}) is None
+
+
+def test_example_network_belongs_to_its_run(quick_study):
+    """The saved network of a run sits with that run's cached folds: another configuration's run
+    does not overwrite it, the newest run's network is the one loaded, and a run whose network
+    went missing refits that fold instead of leaving results without their network."""
+    import torch
+
+    from usvlib.evaluate import cached_runs
+    from usvlib.experiments import load_example_model, network_cv
+
+    fold = loao(quick_study)[:1]
+    kwargs = dict(inputs="images", targets=quick_study.labels, folds=fold, progress=False)
+    name = "t-example"
+    network_cv(quick_study, name, seed=0, save_model_of=fold[0].name, **kwargs)
+    older = cached_runs(quick_study.key, name)[0]
+    network_cv(quick_study, name, seed=1, save_model_of=fold[0].name, **kwargs)
+    newer = cached_runs(quick_study.key, name)[0]
+    assert newer != older and (older / f"model-{fold[0].name}.pt").is_file()
+
+    def saved(run):
+        return torch.load(run / f"model-{fold[0].name}.pt", weights_only=False)["state_dict"]
+
+    loaded = load_example_model(quick_study, name, fold[0].name).state_dict()
+    first_conv = next(k for k in loaded if k.endswith("weight"))
+    assert not torch.equal(saved(older)[first_conv], saved(newer)[first_conv])
+    torch.testing.assert_close(loaded[first_conv], saved(newer)[first_conv])
+
+    (newer / f"model-{fold[0].name}.pt").unlink()
+    again = network_cv(quick_study, name, seed=1, save_model_of=fold[0].name, **kwargs)
+    assert again.from_cache == 0 and (newer / f"model-{fold[0].name}.pt").is_file()
+    with pytest.raises(FileNotFoundError, match="run experiments.fig3"):
+        load_example_model(quick_study, "t-never-trained")

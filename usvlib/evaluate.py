@@ -144,6 +144,43 @@ class CVResult:
         }
 
 
+def run_folder(name: str, config: dict, folds: list[Fold], *, cache: str | os.PathLike | None = None) -> Path:
+    """The cache folder of one cross-validation run: its folds, and anything else the run keeps
+    (a saved network), keyed by the configuration, the code and the folds' test sets.
+
+    Created on first use, with a ``config.json`` whose time stamp is when the run began.
+    """
+    folder = Path(cache) if cache else cache_dir() / "cv"
+    code = code_fingerprint()
+    key = config_key(
+        {
+            **config,
+            "name": name,
+            "code": code,
+            "folds": [(f.name, hashlib.sha256(f.test.tobytes()).hexdigest()[:12]) for f in folds],
+        }
+    )
+    run_dir = folder / f"{name}-{key}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "config.json").is_file():
+        write_json_atomic(run_dir / "config.json", {"name": name, "code": code, **config})
+    return run_dir
+
+
+def cached_runs(study_key: str, name: str | None = None, *, cache: str | os.PathLike | None = None) -> list[Path]:
+    """Run folders on one study made by the current code (of analysis ``name``, or all), newest
+    first."""
+    folder = Path(cache) if cache else cache_dir() / "cv"
+    code = code_fingerprint()
+    found = []
+    for config in folder.glob(f"{name + '-' if name else ''}*/config.json"):
+        meta = json.loads(config.read_text())
+        if meta.get("study") != study_key or meta.get("code") != code or (name and meta.get("name") != name):
+            continue
+        found.append((config.stat().st_mtime, config.parent))
+    return [run for _, run in sorted(found, key=lambda t: t[0], reverse=True)]
+
+
 def cross_validate(
     name: str,
     fit_predict: Callable,
@@ -161,20 +198,7 @@ def cross_validate(
     accuracy of its predictions (the arg-max of the scores) against them.
     """
     labels = np.asarray(labels)
-    folder = Path(cache) if cache else cache_dir() / "cv"
-    code = code_fingerprint()
-    key = config_key(
-        {
-            **config,
-            "name": name,
-            "code": code,
-            "folds": [(f.name, hashlib.sha256(f.test.tobytes()).hexdigest()[:12]) for f in folds],
-        }
-    )
-    run_dir = folder / f"{name}-{key}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "config.json").is_file():  # written once: its time is when the run began
-        write_json_atomic(run_dir / "config.json", {"name": name, "code": code, **config})
+    run_dir = run_folder(name, config, folds, cache=cache)
     rows, fold_rows, infos, cached = [], [], {}, 0
     bar = None
     if progress:

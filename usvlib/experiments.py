@@ -26,15 +26,18 @@ import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
+from usvlib._io import atomic_path
 from usvlib.dataset import Dataset
 from usvlib.evaluate import (
     CVResult,
     Fold,
+    cached_runs,
     compare_groups,
     cross_validate,
     leave_one_animal_out,
     per_animal_accuracy,
     random_folds,
+    run_folder,
     shuffled_labels,
     validation_split,
 )
@@ -183,6 +186,22 @@ def network_cv(
     torch.set_num_threads(p.training.threads)
     props = study.properties.to_numpy(np.float32)
     folder = cache_dir() / "cv"
+    config = {
+        "study": study.key,
+        "inputs": inputs,
+        "n_classes": n_classes,
+        "network": p.training.network,
+        "schedule": _schedule_config(schedule),
+        "seed": seed,
+        "by_animal": by_animal,
+        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+        "monitor": monitor_fold,
+        "save": save_model_of,
+    }
+    run_dir = run_folder(name, config, folds, cache=folder)
+    if save_model_of is not None and not (run_dir / f"model-{save_model_of}.pt").is_file():
+        # the fold's network went missing (or a crash came between the two writes): refit it
+        (run_dir / f"fold-{save_model_of}.npz").unlink(missing_ok=True)
 
     def data(idx, mean, sd):
         if inputs == "images":
@@ -230,18 +249,18 @@ def network_cv(
         )
         scores = predict_scores(model, data(fold.test, mean, sd), n_classes=n_classes)
         if save_model_of is not None and fold.name == save_model_of:
-            path = folder / "models" / f"{name}-{study.key}-{fold.name}.pt"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(
-                {
-                    "state_dict": model.state_dict(),
-                    "network": p.training.network,
-                    "heads": heads,
-                    "fold": fold.name,
-                    "profile": p.name,
-                },
-                path,
-            )
+            # inside the run's folder: the network belongs to these cached results and no other
+            with atomic_path(run_dir / f"model-{fold.name}.pt") as tmp:
+                torch.save(
+                    {
+                        "state_dict": model.state_dict(),
+                        "network": p.training.network,
+                        "heads": heads,
+                        "fold": fold.name,
+                        "profile": p.name,
+                    },
+                    tmp,
+                )
         info = {
             "best_epoch": log.best_epoch,
             "val": log.val_balanced_accuracy,
@@ -255,18 +274,6 @@ def network_cv(
             return np.concatenate(scores, axis=1), info
         return scores, info
 
-    config = {
-        "study": study.key,
-        "inputs": inputs,
-        "n_classes": n_classes,
-        "network": p.training.network,
-        "schedule": _schedule_config(schedule),
-        "seed": seed,
-        "by_animal": by_animal,
-        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
-        "monitor": monitor_fold,
-        "save": save_model_of,
-    }
     labels = targets if eval_labels is None else eval_labels
     if isinstance(n_classes, tuple):  # scored per head by the caller
         labels = np.zeros(len(targets), int)
@@ -604,10 +611,12 @@ def accuracy_by_family(
 
 def load_example_model(study: Study, name: str = "fig3-dnn", fold: str | None = None) -> torch.nn.Module:
     """The network trained on the example fold of ``fig3`` (for its filters, Figs 6-7)."""
-    folder = cache_dir() / "cv" / "models"
-    matches = sorted(folder.glob(f"{name}-{study.key}-{fold or '*'}.pt"))
+    matches = [m for run in cached_runs(study.key, name) for m in sorted(run.glob(f"model-{fold or '*'}.pt"))]
     if not matches:
-        raise FileNotFoundError(f"no saved network {name} for this study in {folder}: run fig3 first")
+        raise FileNotFoundError(
+            f"no network {name} saved by the current code for this study in {cache_dir() / 'cv'}: "
+            "run experiments.fig3 (notebook 03) first"
+        )
     saved = torch.load(matches[0], weights_only=False)
     model = make_cnn(study.profile, tuple(saved["heads"]))
     model.load_state_dict(saved["state_dict"])
