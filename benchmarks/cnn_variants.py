@@ -15,7 +15,12 @@ Variants (what differs from the default profile's network and schedule):
 * ``global-pool``: stride-1 convolutions with max pooling at 100 x 50, and a global max and
   mean over positions before the dense layer (position-free features);
 * ``log``: log-compressed images (``log1p``), each image's minimum at zero;
-* ``per-image-scale``: each image divided by its own standard deviation (level-free).
+* ``per-image-scale``: each image divided by its own standard deviation (level-free);
+* ``time-crop``: the central 150 ms of the 250 ms canvas (columns 20-80, where 99.6 % of the
+  calls' energy lies) at full time resolution (frequency halved), the default stride-2 trunk;
+* ``time-crop-global-pool``: the same crop, two stride-2 and two stride-1 convolutions, global
+  max and mean;
+* ``full-resolution``: no initial average pooling, four stride-2 convolutions.
 """
 
 from __future__ import annotations
@@ -36,23 +41,45 @@ from usvlib.reproduce import prepare_synthetic
 from usvlib.schedule import Stage
 from usvlib.train import fit_network, predict_scores
 
-VARIANTS = ("base", "all-animals", "usv-validation", "20-epochs", "global-pool", "log", "per-image-scale")
+VARIANTS = (
+    "base",
+    "all-animals",
+    "usv-validation",
+    "20-epochs",
+    "global-pool",
+    "log",
+    "per-image-scale",
+    "time-crop",
+    "time-crop-global-pool",
+    "full-resolution",
+)
 
 
-class GlobalPoolCNN(nn.Module):
-    """Stride-1 convolutions with max pooling, then a global max and mean over positions."""
+class TimeCrop(nn.Module):
+    """Columns ``first:last`` of the image (the canvas is centred on the call)."""
 
-    def __init__(self, width: int = 8, fc: int = 64, dropout: float = 0.2):
+    def __init__(self, first: int = 20, last: int = 80):
         super().__init__()
-        w = width
-        # the CPU network's pooling trunk, on 100 x 50 (time halved, frequency kept), plus a
-        # fourth convolution
-        trunk = list(EfficientCNN(width=w, pool=True).features)
-        trunk[0] = nn.AvgPool2d((1, 2))
-        self.features = nn.Sequential(*trunk, _conv(4 * w, 8 * w, 3, 1))
+        self.first, self.last = first, last
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, :, self.first : self.last]
+
+
+class TrunkCNN(nn.Module):
+    """Any trunk, then the CPU network's dense layer (on the flattened map or, with
+    ``global_pool``, on the global max and mean of each channel) and one logit."""
+
+    def __init__(self, trunk: nn.Sequential, *, global_pool: bool, fc: int = 64, dropout: float = 0.2):
+        super().__init__()
+        self.features, self.global_pool = trunk, global_pool
+        with torch.no_grad():  # in eval mode: the probe must not touch batch-norm statistics
+            shape = trunk.eval()(torch.zeros(2, 1, 100, 100)).shape
+        trunk.train()
+        n_in = 2 * shape[1] if global_pool else shape[1] * shape[2] * shape[3]
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Sequential(
-            nn.Linear(16 * w, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
+            nn.Linear(n_in, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
         )
         self.out = nn.Linear(fc, 1)
         he_init(self)
@@ -62,7 +89,43 @@ class GlobalPoolCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.features(x)
-        return self.out(self.classifier(torch.cat([z.amax(dim=(2, 3)), z.mean(dim=(2, 3))], 1)))
+        z = torch.cat([z.amax(dim=(2, 3)), z.mean(dim=(2, 3))], 1) if self.global_pool else torch.flatten(z, 1)
+        return self.out(self.classifier(z))
+
+
+def global_pool_cnn(w: int = 8) -> TrunkCNN:
+    """Stride-1 convolutions with max pooling, then a global max and mean over positions."""
+    # the CPU network's pooling trunk, on 100 x 50 (time halved, frequency kept), plus a
+    # fourth convolution
+    trunk = list(EfficientCNN(width=w, pool=True).features)
+    trunk[0] = nn.AvgPool2d((1, 2))
+    return TrunkCNN(nn.Sequential(*trunk, _conv(4 * w, 8 * w, 3, 1)), global_pool=True)
+
+
+def time_crop_cnn(w: int = 8) -> TrunkCNN:
+    trunk = nn.Sequential(
+        TimeCrop(), nn.AvgPool2d((2, 1)), _conv(1, w, 3, 2), _conv(w, 2 * w, 3, 2), _conv(2 * w, 4 * w, 3, 2)
+    )
+    return TrunkCNN(trunk, global_pool=False)
+
+
+def time_crop_global_pool_cnn(w: int = 8) -> TrunkCNN:
+    trunk = nn.Sequential(
+        TimeCrop(),
+        nn.AvgPool2d((2, 1)),
+        _conv(1, w, 3, 2),
+        _conv(w, 2 * w, 3, 2),
+        _conv(2 * w, 4 * w, 3, 1),
+        _conv(4 * w, 8 * w, 3, 1),
+    )
+    return TrunkCNN(trunk, global_pool=True)
+
+
+def full_resolution_cnn(w: int = 8) -> TrunkCNN:
+    trunk = nn.Sequential(
+        _conv(1, w, 3, 2), _conv(w, 2 * w, 3, 2), _conv(2 * w, 4 * w, 3, 2), _conv(4 * w, 4 * w, 3, 2)
+    )
+    return TrunkCNN(trunk, global_pool=False)
 
 
 def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
@@ -79,7 +142,13 @@ def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
     if name == "20-epochs":
         schedule = dataclasses.replace(schedule, stages=(Stage(14, 3e-3, 0.2), Stage(6, 3e-4, 0.2)))
     if name == "global-pool":
-        build = GlobalPoolCNN
+        build = global_pool_cnn
+    if name == "time-crop":
+        build = time_crop_cnn
+    if name == "time-crop-global-pool":
+        build = time_crop_global_pool_cnn
+    if name == "full-resolution":
+        build = full_resolution_cnn
     if name == "per-image-scale":
 
         def build():
