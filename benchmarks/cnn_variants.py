@@ -198,7 +198,7 @@ def main() -> None:
         acc, per_fold = run_variant(study, folds, name, seed=study.profile.seed)
         base_seconds = per_fold if base_seconds is None else base_seconds
         print(
-            f"{name:16s} balanced {np.mean([acc[: len(female)].mean(), acc[len(female) :].mean()]):.3f}"
+            f"{name:22s} balanced {np.mean([acc[: len(female)].mean(), acc[len(female) :].mean()]):.3f}"
             f"  female {acc[: len(female)].mean():.3f}  male {acc[len(female) :].mean():.3f}"
             f"  fit {per_fold:5.1f} s/fold  ratio {per_fold / base_seconds:4.1f} x"
             f"  ({time.perf_counter() - started:.0f} s)",
