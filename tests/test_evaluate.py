@@ -85,3 +85,27 @@ def test_cache_and_resume(toy, tmp_path):
     assert again.from_cache == len(folds)
     other = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 4}, cache=tmp_path)
     assert other.from_cache == 0
+
+
+def test_a_fold_without_its_file_is_fitted_again(toy, tmp_path):
+    """A fold that keeps a file in the run's folder (a trained network) is done only with it."""
+    from usvlib.evaluate import run_folder
+
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)
+    keep = {folds[0].name: "model.txt"}
+    run = run_folder("keep", {"t": 5}, folds, cache=tmp_path)
+    calls = []
+
+    def fit_predict(fold):
+        calls.append(fold.name)
+        if fold.name in keep:
+            (run / keep[fold.name]).write_text("weights")
+        return _ridge(x, y)(fold)
+
+    cross_validate("keep", fit_predict, folds, y, config={"t": 5}, cache=tmp_path, fold_files=keep)
+    (run / "model.txt").unlink()
+    calls.clear()
+    again = cross_validate("keep", fit_predict, folds, y, config={"t": 5}, cache=tmp_path, fold_files=keep)
+    assert calls == [folds[0].name] and again.from_cache == len(folds) - 1
+    assert (run / "model.txt").is_file()

@@ -144,13 +144,17 @@ class CVResult:
         }
 
 
+def _cv_root(cache: str | os.PathLike | None) -> Path:
+    return Path(cache) if cache else cache_dir() / "cv"
+
+
 def run_folder(name: str, config: dict, folds: list[Fold], *, cache: str | os.PathLike | None = None) -> Path:
     """The cache folder of one cross-validation run: its folds, and anything else the run keeps
     (a saved network), keyed by the configuration, the code and the folds' test sets.
 
     Created on first use, with a ``config.json`` whose time stamp is when the run began.
     """
-    folder = Path(cache) if cache else cache_dir() / "cv"
+    folder = _cv_root(cache)
     code = code_fingerprint()
     key = config_key(
         {
@@ -170,7 +174,7 @@ def run_folder(name: str, config: dict, folds: list[Fold], *, cache: str | os.Pa
 def cached_runs(study_key: str, name: str | None = None, *, cache: str | os.PathLike | None = None) -> list[Path]:
     """Run folders on one study made by the current code (of analysis ``name``, or all), newest
     first."""
-    folder = Path(cache) if cache else cache_dir() / "cv"
+    folder = _cv_root(cache)
     code = code_fingerprint()
     found = []
     for config in folder.glob(f"{name + '-' if name else ''}*/config.json"):
@@ -191,12 +195,16 @@ def cross_validate(
     classes: tuple = (0, 1),
     cache: str | os.PathLike | None = None,
     progress: bool = False,
+    fold_files: dict[str, str] | None = None,
 ) -> CVResult:
     """Run ``fit_predict(fold) -> (scores (n_test, n_classes), info)`` on every fold, cached.
 
     ``labels`` are the true classes (0..k-1) of all examples; a fold's score is the balanced
-    accuracy of its predictions (the arg-max of the scores) against them.
+    accuracy of its predictions (the arg-max of the scores) against them. ``fold_files`` names,
+    per fold, a file that ``fit_predict`` writes into the run's folder (``run_folder``), such as
+    a trained network: a cached fold without it counts as not done and is fitted again.
     """
+    fold_files = fold_files or {}
     labels = np.asarray(labels)
     run_dir = run_folder(name, config, folds, cache=cache)
     rows, fold_rows, infos, cached = [], [], {}, 0
@@ -207,7 +215,8 @@ def cross_validate(
         bar = tqdm(total=len(folds), desc=name, unit="fold", leave=False)
     for fold in folds:
         path = run_dir / f"fold-{fold.name}.npz"
-        if path.is_file():
+        keeps = run_dir / fold_files.get(fold.name, path.name)
+        if path.is_file() and keeps.is_file():
             with np.load(path, allow_pickle=False) as f:
                 scores, seconds, info = f["scores"], float(f["seconds"]), json.loads(str(f["info"]))
             cached += 1

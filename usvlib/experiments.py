@@ -199,9 +199,8 @@ def network_cv(
         "save": save_model_of,
     }
     run_dir = run_folder(name, config, folds, cache=folder)
-    if save_model_of is not None and not (run_dir / f"model-{save_model_of}.pt").is_file():
-        # the fold's network went missing (or a crash came between the two writes): refit it
-        (run_dir / f"fold-{save_model_of}.npz").unlink(missing_ok=True)
+    # the saved network lives in the run's folder: it belongs to these cached results and no other
+    saved = {} if save_model_of is None else {save_model_of: f"model-{save_model_of}.pt"}
 
     def data(idx, mean, sd):
         if inputs == "images":
@@ -248,9 +247,8 @@ def network_cv(
             monitor=monitor,
         )
         scores = predict_scores(model, data(fold.test, mean, sd), n_classes=n_classes)
-        if save_model_of is not None and fold.name == save_model_of:
-            # inside the run's folder: the network belongs to these cached results and no other
-            with atomic_path(run_dir / f"model-{fold.name}.pt") as tmp:
+        if fold.name in saved:
+            with atomic_path(run_dir / saved[fold.name]) as tmp:
                 torch.save(
                     {
                         "state_dict": model.state_dict(),
@@ -277,7 +275,9 @@ def network_cv(
     labels = targets if eval_labels is None else eval_labels
     if isinstance(n_classes, tuple):  # scored per head by the caller
         labels = np.zeros(len(targets), int)
-    return cross_validate(name, fit_predict, folds, labels, config=config, cache=folder, progress=progress)
+    return cross_validate(
+        name, fit_predict, folds, labels, config=config, cache=folder, progress=progress, fold_files=saved
+    )
 
 
 def linear_cv(
