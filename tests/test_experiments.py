@@ -61,7 +61,11 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
     from usvlib.schedule import Schedule, Stage
 
     training = dataclasses.replace(
-        quick_study.profile.training, network="paper", grouped_folds=2, schedule=Schedule(stages=(Stage(1, 3e-3),))
+        quick_study.profile.training,
+        network="paper",
+        dnn_input="images",
+        grouped_folds=2,
+        schedule=Schedule(stages=(Stage(1, 3e-3),)),
     )
     study = dataclasses.replace(quick_study, profile=dataclasses.replace(quick_study.profile, training=training))
     built = []
@@ -153,3 +157,22 @@ def test_example_network_belongs_to_its_run(quick_study):
     assert again.from_cache == 0 and (newer / f"model-{fold[0].name}.pt").is_file()
     with pytest.raises(FileNotFoundError, match="run experiments.fig3"):
         load_example_model(quick_study, "t-never-trained")
+
+
+def test_a_call_image_network_is_saved_and_loaded_as_one(quick_study):
+    from usvlib.experiments import load_example_model, network_cv
+    from usvlib.models.cnn import CallCNN
+
+    assert quick_study.calls.shape == (len(quick_study.labels), 1, 48, 32)
+    fold = loao(quick_study)[:1]
+    result = network_cv(
+        quick_study,
+        "t-calls",
+        inputs="calls",
+        targets=quick_study.labels,
+        folds=fold,
+        save_model_of=fold[0].name,
+        progress=False,
+    )
+    assert len(result.predictions) == len(fold[0].test)
+    assert isinstance(load_example_model(quick_study, "t-calls", fold[0].name), CallCNN)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from usvlib.errors import ConfigError
@@ -20,3 +22,12 @@ def test_unknown_profile_lists_the_choices():
 
 def test_seed_override():
     assert with_seed("quick", 7).seed == 7 and get_profile("quick").seed == 0
+
+
+def test_call_images_need_the_efficient_network():
+    training = get_profile("default").training
+    assert training.dnn_input == "calls" and get_profile("paper").training.dnn_input == "images"
+    with pytest.raises(ConfigError, match="efficient network only"):
+        dataclasses.replace(training, network="paper")
+    with pytest.raises(ConfigError, match="'images' or 'calls'"):
+        dataclasses.replace(training, dnn_input="spectrogram")

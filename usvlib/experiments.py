@@ -43,11 +43,12 @@ from usvlib.evaluate import (
 )
 from usvlib.extract import extract_dataset
 from usvlib.features import EXTENDED_COLUMNS, PROPERTY_COLUMNS
-from usvlib.models.cnn import EfficientCNN, PaperCNN
+from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
 from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
 from usvlib.paths import cache_dir
 from usvlib.profiles import Profile, get_profile
+from usvlib.spectrogram import call_images
 from usvlib.train import balanced_accuracy, fit_network, predict_scores
 
 PAPER_PROPERTIES = tuple("volume" if c == "volume_dbfs" else c for c in PROPERTY_COLUMNS)
@@ -70,6 +71,7 @@ class Study:
     profile: Profile
     table: pd.DataFrame  # one row per USV: animal, sex/group, extraction columns
     images: np.ndarray  # (N, 1, 100, 100) float32, scaled to unit standard deviation
+    calls: np.ndarray  # (N, 1, 48, 32) call images (spectrogram.call_images), unit standard deviation
     sequences: tuple  # (time: (N, 2, 100), freq: (N, 1, 233)), each normalised
     properties: pd.DataFrame  # the paper's nine properties (human labels where the data have them)
     labels: np.ndarray  # 0/1: female/male (or control/cortexless)
@@ -101,6 +103,8 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     table = found.table[found.table.experiment == experiment].reset_index(drop=True)
     images = found.array("images", table.usv.to_numpy())[:, None]
     images /= max(float(images.std()), 1e-12)  # one scalar for all images, no label involved
+    calls = call_images(images[:, 0], table.duration_s.to_numpy(float), table.mean_freq_hz.to_numpy(float))[:, None]
+    calls /= max(float(calls.std()), 1e-12)
     line = found.array("spectral_line", table.usv.to_numpy())
     line = np.nan_to_num((line - 70_000.0) / 20_000.0)
     tmarg = found.array("time_marginal", table.usv.to_numpy())
@@ -123,7 +127,7 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     key = hashlib.sha256(f"{found.path.name}|{experiment}|{human}".encode()).hexdigest()[:12]
     latents = latent_table(dataset, table) if experiment == "sex" else None
     return Study(
-        profile, table, images, sequences, props, labels, (negative, positive), human, key, found.path, latents
+        profile, table, images, calls, sequences, props, labels, (negative, positive), human, key, found.path, latents
     )
 
 
@@ -135,7 +139,12 @@ MULTI_HEAD_FC = 256
 """Units of the shared fully connected layer of the CPU network when it has several heads."""
 
 
-def make_cnn(profile: Profile, heads=(1,)) -> torch.nn.Module:
+def make_cnn(profile: Profile, heads=(1,), *, inputs: str = "images") -> torch.nn.Module:
+    """The profile's network for ``inputs`` ("images": the canvas images, "calls": call images)."""
+    if inputs == "calls":
+        if profile.training.network != "efficient":
+            raise ValueError("call images are read by the efficient network only")
+        return CallCNN(heads=heads) if len(heads) == 1 else CallCNN(heads=heads, fc=MULTI_HEAD_FC)
     if profile.training.network == "paper":
         if len(heads) != 1:
             raise ValueError("the paper's network has one head: train one network per property")
@@ -179,10 +188,14 @@ def network_cv(
     progress: bool = True,
     eval_labels: np.ndarray | None = None,
 ) -> CVResult:
-    """Cross-validate a network (``inputs``: "images", "properties" or "semiconv")."""
+    """Cross-validate a network (``inputs``: "images", "calls", "properties" or "semiconv").
+
+    Call images are not augmented: a time shift would move a call against its own extent, and
+    gain and noise did no better (``benchmarks/cnn_variants.py``)."""
     p = study.profile
     seed = p.seed if seed is None else seed
-    schedule = p.training.schedule if inputs == "images" else p.training.small_schedule
+    convolutional = inputs in ("images", "calls")
+    schedule = p.training.schedule if convolutional else p.training.small_schedule
     torch.set_num_threads(p.training.threads)
     props = study.properties.to_numpy(np.float32)
     folder = cache_dir() / "cv"
@@ -205,6 +218,8 @@ def network_cv(
     def data(idx, mean, sd):
         if inputs == "images":
             return study.images[idx]
+        if inputs == "calls":
+            return study.calls[idx]
         x_props = (props[idx] - mean) / sd
         if inputs == "properties":
             return x_props
@@ -219,8 +234,8 @@ def network_cv(
         # the initial weights come from torch's global generator: seed it here, or they depend
         # on whatever ran before in the process (other folds, other analyses, a resumed run)
         torch.manual_seed(seed)
-        if inputs == "images":
-            model = make_cnn(p, heads)
+        if convolutional:
+            model = make_cnn(p, heads, inputs=inputs)
         elif inputs == "properties":
             model = PropertiesMLP(props.shape[1], heads[0])
         else:
@@ -253,6 +268,7 @@ def network_cv(
                     {
                         "state_dict": model.state_dict(),
                         "network": p.training.network,
+                        "inputs": inputs,
                         "heads": heads,
                         "fold": fold.name,
                         "profile": p.name,
@@ -467,7 +483,7 @@ def across_animals_dnn(study: Study, *, progress: bool = True) -> CVResult:
     return network_cv(
         study,
         "fig3-dnn",
-        inputs="images",
+        inputs=study.profile.training.dnn_input,
         targets=study.labels,
         folds=loao(study),
         save_model_of=example,
@@ -489,7 +505,13 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
     example = example_fold(study)
     out = {"example_fold": example, "dnn": across_animals_dnn(study, progress=progress)}
     out["dnn_shuffled"] = network_cv(
-        study, "fig3-dnn-shuffled", inputs="images", targets=shuffled, folds=folds, eval_labels=y, progress=progress
+        study,
+        "fig3-dnn-shuffled",
+        inputs=study.profile.training.dnn_input,
+        targets=shuffled,
+        folds=folds,
+        eval_labels=y,
+        progress=progress,
     )
     for model in ("ridge", "svm"):
         out[model] = linear_cv(
@@ -511,7 +533,9 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
     if study.latents is not None:
         out["reference_latent"] = reference_cv(study, "fig3-reference-latent", "latent", folds=folds, progress=progress)
     breaks = (study.properties.breaks.to_numpy() > 0).astype(int)
-    out["breaks"] = network_cv(study, "fig3-breaks", inputs="images", targets=breaks, folds=controls, progress=progress)
+    out["breaks"] = network_cv(
+        study, "fig3-breaks", inputs=study.profile.training.dnn_input, targets=breaks, folds=controls, progress=progress
+    )
     out["sex_on_breaks_folds"] = float(
         out["dnn"].folds.set_index("fold").loc[out["breaks"].folds.fold, "balanced_accuracy"].mean()
     )
@@ -618,7 +642,7 @@ def load_example_model(study: Study, name: str = "fig3-dnn", fold: str | None = 
             "run experiments.fig3 (notebook 03) first"
         )
     saved = torch.load(matches[0], weights_only=False)
-    model = make_cnn(study.profile, tuple(saved["heads"]))
+    model = make_cnn(study.profile, tuple(saved["heads"]), inputs=saved.get("inputs", "images"))
     model.load_state_dict(saved["state_dict"])
     return model.eval()
 
@@ -723,7 +747,7 @@ def fig5(study: Study, *, progress: bool = True) -> dict:
     out = {}
     folds = random_folds(len(y), p.random_folds, seed=0)
     out["random_split"] = network_cv(
-        study, "fig5-dnn-random", inputs="images", targets=y, folds=folds, by_animal=False, progress=progress
+        study, "fig5-dnn-random", inputs=p.dnn_input, targets=y, folds=folds, by_animal=False, progress=progress
     )
     animals = pd.unique(study.animals)
     identity = pd.Categorical(study.animals, categories=animals).codes.astype(int)
@@ -784,6 +808,7 @@ def record_fig3(ctx, out: dict) -> None:
         gap_to_oracle=gap,
         male_vs_female=out["male_vs_female"],
         network=ctx.profile.training.network,
+        inputs=ctx.profile.training.dnn_input,
     )
     _record_cv(
         ctx,

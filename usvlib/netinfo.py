@@ -6,8 +6,13 @@ import torch
 from torch import nn
 
 
-def describe(model: nn.Module, input_shape=(1, 1, 100, 100)) -> list[dict]:
-    """Layer by layer: type, output shape and parameters (for the architecture of Fig 3A)."""
+def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
+    """Layer by layer: type, output shape and parameters (for the architecture of Fig 3A).
+
+    ``input_shape`` (batch, channels, height, width) defaults to one input of the model's own
+    ``input_shape`` (the 100 x 100 image where it has none)."""
+    if input_shape is None:
+        input_shape = (1, *getattr(model, "input_shape", (1, 100, 100)))
     rows, hooks = [], []
 
     def hook(module, _inp, out):

@@ -53,6 +53,12 @@ class TrainingSettings:
     ----------
     network : {"efficient", "paper"}
         The CNN on images (``usvlib.models.cnn``).
+    dnn_input : {"images", "calls"}
+        What the sex (and strain) network of Figs 3 and 5 reads: the 100 x 100 canvas images, as
+        the paper, or the call images (``spectrogram.call_images``, with ``models.cnn.CallCNN``;
+        efficient network only). The property and animal-identity networks read the images:
+        their targets include a call's duration, frequency and harmonics, which call images
+        leave out.
     schedule : Schedule
         For the CNNs (the paper's 3-stage schedule in the paper profile).
     small_schedule : Schedule
@@ -85,6 +91,13 @@ class TrainingSettings:
     linear_max_train: int | None = None
     reference_iterations: int = 100
     threads: int = 2
+    dnn_input: str = "images"
+
+    def __post_init__(self):
+        if self.dnn_input not in ("images", "calls"):
+            raise ConfigError(f"dnn_input must be 'images' or 'calls', got {self.dnn_input!r}")
+        if self.dnn_input == "calls" and self.network != "efficient":
+            raise ConfigError("call images are read by the efficient network only: use dnn_input='images'")
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,7 @@ _DEFAULT_TRAINING = TrainingSettings(
     grouped_folds=5,
     identity_folds=3,
     linear_max_train=2000,
+    dnn_input="calls",
 )
 """The default profile's training (measured at ≈10 min on 2 cores); quick trains less of it."""
 

@@ -205,6 +205,92 @@ def image_from_rows(
     return image, bool(did_not_fit)
 
 
+CALL_IMAGE_SHAPE = (48, 32)
+"""Rows (1.4 kHz each, as the network image) and columns of a call image."""
+
+
+def call_images(
+    images: np.ndarray,
+    duration_s: np.ndarray,
+    centre_hz: np.ndarray,
+    *,
+    hop_s: float = PAPER_PARAMS.hop_s,
+    shape: tuple[int, int] = CALL_IMAGE_SHAPE,
+    margin_fraction: float = 0.1,
+    canvas_frames: int = CANVAS_FRAMES,
+    chunk: int = 2048,
+) -> np.ndarray:
+    """Each call seen relative to its own extent: its network image stretched in time to a fixed
+    width and centred in frequency.
+
+    The network image (``usv_image``) keeps the calls' absolute duration and frequency, which
+    differ far more between mice than between the sexes, and a 40 ms sweep spans 16 of its 100
+    columns. Here the call's frames (plus ``margin_fraction`` of its duration on each side) are
+    resampled to ``shape[1]`` columns, so that a contour's shape (a sweep's curvature, where a
+    chevron peaks) sits at the same place whatever the call's duration, and ``shape[0]`` rows
+    of the image (1.4 kHz each: 48 rows span 67 kHz) are kept around the call's centre frequency.
+    Frequency excursion stays in absolute units.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 100, 100)
+        Network images as ``usv_image`` makes them (rows: frequency, columns: 2.5 ms of the
+        250 ms canvas, each image's mean removed).
+    duration_s : ndarray, shape (N,)
+        Each call's duration (offset minus onset), which fixes its columns on the canvas.
+    centre_hz : ndarray, shape (N,)
+        Each call's centre frequency (``features``' ``mean_freq_hz``, the power-weighted mean
+        over its voiced frames); where NaN, the median of the image's energy over frequency.
+    hop_s : float
+        Spectrogram hop, seconds (a canvas frame).
+
+    Returns
+    -------
+    ndarray, shape (N, *shape), float32, each image's mean removed
+    """
+    images = np.asarray(images, dtype=np.float32)
+    duration_s = np.asarray(duration_s, dtype=np.float64).reshape(-1)
+    centre_hz = np.asarray(centre_hz, dtype=np.float64).reshape(-1)
+    if images.ndim != 3 or not len(images) == len(duration_s) == len(centre_hz):
+        raise ValueError(
+            f"call_images needs images of shape (N, rows, columns) and N durations and centre "
+            f"frequencies, got {images.shape}, {duration_s.shape} and {centre_hz.shape}"
+        )
+    height, width = shape
+    n_rows, n_cols = images.shape[1:]
+    frames_per_col = canvas_frames / n_cols
+    out = np.empty((len(images), height, width), np.float32)
+    for a in range(0, len(images), chunk):
+        img = images[a : a + chunk]
+        n = np.clip(np.rint(np.nan_to_num(duration_s[a : a + chunk]) / hop_s), 1, canvas_frames)
+        first = (canvas_frames - n) // 2  # as image_from_rows centres the call on the canvas
+        margin = margin_fraction * n + 1
+        span = n + 2 * margin
+        # the centre of each output column, in canvas frames, then in image columns
+        t = first[:, None] - margin[:, None] + (np.arange(width)[None] + 0.5) * span[:, None] / width - 0.5
+        col = (t + 0.5) / frames_per_col - 0.5
+        # linear interpolation, widened to a triangle of the output step where it shrinks
+        # (antialiased, like resize_matrix, with a different step for every call)
+        step = np.maximum(1.0, span / frames_per_col / width)[:, None, None]
+        weights = np.clip(1.0 - np.abs(col[:, :, None] - np.arange(n_cols)[None, None]) / step, 0.0, None)
+        weights /= np.maximum(weights.sum(axis=2, keepdims=True), 1e-12)
+        stretched = np.einsum("nrk,nwk->nrw", img, weights.astype(np.float32))
+        # the image's own zero level (the empty canvas) is its minimum: mean removal made it
+        # negative
+        floor = img.min(axis=(1, 2))
+        energy = ((stretched - floor[:, None, None]) ** 2).sum(axis=2)
+        cumulative = np.cumsum(energy, axis=1)
+        median_row = (cumulative < cumulative[:, -1:] / 2).sum(axis=1)
+        given = ((centre_hz[a : a + chunk] - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ + 0.5) * n_rows / CANVAS_BINS - 0.5
+        centre = np.where(np.isfinite(given), np.rint(np.nan_to_num(given)), median_row).astype(np.int64)
+        rows = centre[:, None] - height // 2 + np.arange(height)[None]
+        inside = (rows >= 0) & (rows < n_rows)
+        taken = np.take_along_axis(stretched, np.clip(rows, 0, n_rows - 1)[:, :, None], axis=1)
+        crop = np.where(inside[:, :, None], taken, floor[:, None, None])
+        out[a : a + chunk] = crop - crop.mean(axis=(1, 2), keepdims=True)
+    return out
+
+
 def resample(sequence: np.ndarray, length: int = SEQUENCE_LENGTH) -> np.ndarray:
     """A sequence resampled to ``length`` points (antialiased linear; NaNs bridged linearly)."""
     seq = np.asarray(sequence, dtype=np.float64)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from usvlib.models.cnn import EfficientCNN, PaperCNN, n_parameters
+from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN, n_parameters
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
 from usvlib.netinfo import describe, first_layer_filters
 
@@ -27,6 +27,21 @@ def test_efficient_network_heads():
     outs = net(torch.zeros(5, 1, 100, 100))
     assert [tuple(o.shape) for o in outs] == [(5, 1), (5, 3), (5, 4)]
     assert n_parameters(net) < n_parameters(PaperCNN()) / 100
+
+
+def test_call_network_reads_call_images():
+    net = CallCNN().eval()
+    assert net(torch.zeros(3, 1, 48, 32)).shape == (3, 1)
+    layers = describe(net)  # sized from the network's own input shape
+    assert [r["output"] for r in layers if r["layer"] == "Conv2d"] == [
+        (8, 48, 32),
+        (16, 24, 16),
+        (32, 12, 8),
+        (32, 6, 4),
+    ]
+    assert n_parameters(net) < n_parameters(EfficientCNN())
+    other = CallCNN(heads=(1, 3), input_shape=(1, 64, 40)).eval()
+    assert [tuple(o.shape) for o in other(torch.zeros(2, 1, 64, 40))] == [(2, 1), (2, 3)]
 
 
 def test_small_networks():
