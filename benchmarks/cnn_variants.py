@@ -21,6 +21,9 @@ Variants (what differs from the default profile's network and schedule):
 * ``time-crop-global-pool``: the same crop, two stride-2 and two stride-1 convolutions, global
   max and mean;
 * ``full-resolution``: no initial average pooling, four stride-2 convolutions.
+* ``call-images``: the default profile's sex network since this variant was measured:
+  ``CallCNN`` on the call images (``spectrogram.call_images``), without augmentation; here
+  ``base`` is the network of the canvas images that it replaced (``EfficientCNN``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from torch import nn
 from usvlib.dataset import load_dataset
 from usvlib.evaluate import validation_split
 from usvlib.experiments import load_study, loao
-from usvlib.models.cnn import EfficientCNN, _conv, he_init
+from usvlib.models.cnn import CallCNN, EfficientCNN, _conv, he_init
 from usvlib.reproduce import prepare_synthetic
 from usvlib.schedule import Stage
 from usvlib.train import fit_network, predict_scores
@@ -52,6 +55,7 @@ VARIANTS = (
     "time-crop",
     "time-crop-global-pool",
     "full-resolution",
+    "call-images",
 )
 
 
@@ -149,6 +153,9 @@ def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
         build = time_crop_global_pool_cnn
     if name == "full-resolution":
         build = full_resolution_cnn
+    augment = True
+    if name == "call-images":
+        images, build, augment = study.calls, CallCNN, False
     if name == "per-image-scale":
 
         def build():
@@ -169,7 +176,7 @@ def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
         torch.manual_seed(seed)
         model = build()
         val_data = (images[val], study.labels[val]) if len(val) else None
-        log = fit_network(model, images[fit], study.labels[fit], schedule, val=val_data, seed=seed)
+        log = fit_network(model, images[fit], study.labels[fit], schedule, val=val_data, seed=seed, images=augment)
         seconds += log.seconds
         pred = predict_scores(model, images[fold.test]).argmax(axis=1)
         accuracies.append(float(np.mean(pred == study.labels[fold.test])))

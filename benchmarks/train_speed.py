@@ -15,7 +15,7 @@ import time
 import torch
 from torch import nn
 
-from usvlib.models.cnn import EfficientCNN, PaperCNN, n_parameters
+from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN, n_parameters
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
 
 
@@ -47,6 +47,9 @@ def main() -> None:
     def images(n):
         return torch.randn(n, 1, 100, 100), torch.randint(0, 2, (n, 1)).float()
 
+    def calls(n):
+        return torch.randn(n, 1, 48, 32), torch.randint(0, 2, (n, 1)).float()
+
     def props(n):
         return torch.randn(n, 9), torch.randint(0, 2, (n, 1)).float()
 
@@ -56,6 +59,7 @@ def main() -> None:
     rows = [
         ("PaperCNN (the paper's)", PaperCNN(), images, args.paper_steps),
         ("EfficientCNN (CPU profiles)", EfficientCNN(), images, 40),
+        ("CallCNN (CPU sex network)", CallCNN(), calls, 40),
         ("PropertiesMLP", PropertiesMLP(9), props, 200),
         ("SemiConvNet", SemiConvNet(9), sequences, 100),
     ]

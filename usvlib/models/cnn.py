@@ -19,9 +19,9 @@ predict several properties at once (Fig 4A-E).
 (``usvlib.spectrogram.call_images``: each call stretched in time to 32 columns and centred in
 frequency, 48 rows of 1.4 kHz) instead of the 100 x 100 canvas, because on the canvas the small
 networks learn what differs between mice (a call's duration and frequency) and miss the shape of
-its contour, which is what differs between the sexes: a 3 x 3 convolution of stride 1 and
-three of stride 2 (8, 16, 32, 32 filters), a fully connected layer of 64 with dropout; about
-0.06 million parameters.
+its contour, which is what differs between the sexes: four 3 x 3 convolutions of stride 2, 1, 2
+and 2 (8, 16, 32, 32 filters; 24 x 16 down to 6 x 4), a fully connected layer of 64 with dropout;
+about 0.06 million parameters.
 """
 
 from __future__ import annotations
@@ -168,9 +168,9 @@ class CallCNN(nn.Module):
         w = width
         self.input_shape = tuple(input_shape)
         self.features = nn.Sequential(
-            _conv(input_shape[0], w, 3, 1),  # full resolution first: the contour is a few pixels wide
-            _conv(w, 2 * w, 3, 2),
-            _conv(2 * w, 4 * w, 3, 2),
+            _conv(input_shape[0], w, 3, 2),  # 24 x 16
+            _conv(w, 2 * w, 3, 1),  # stride 1 here: the contour's shape is a few pixels of it
+            _conv(2 * w, 4 * w, 3, 2),  # 12 x 8
             _conv(4 * w, 4 * w, 3, 2),
         )
         with torch.no_grad():  # sized in eval mode: the probe must not touch batch-norm statistics
