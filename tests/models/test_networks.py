@@ -34,7 +34,7 @@ def test_call_network_reads_call_images():
     assert net(torch.zeros(3, 1, 48, 32)).shape == (3, 1)
     layers = describe(net)  # sized from the network's own input shape
     assert [r["output"] for r in layers if r["layer"] == "Conv2d"] == [
-        (8, 48, 32),
+        (8, 24, 16),
         (16, 24, 16),
         (32, 12, 8),
         (32, 6, 4),
