@@ -191,7 +191,8 @@ def network_cv(
     """Cross-validate a network (``inputs``: "images", "calls", "properties" or "semiconv").
 
     Call images are not augmented: a time shift would move a call against its own extent, and
-    gain and noise did no better (``benchmarks/cnn_variants.py``)."""
+    gain and noise did no better (on 8 left-out animals: 69.5 % with the augmentation, 71.5 %
+    without; README, "Classifiers")."""
     p = study.profile
     seed = p.seed if seed is None else seed
     convolutional = inputs in ("images", "calls")
