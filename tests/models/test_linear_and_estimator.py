@@ -48,6 +48,18 @@ def test_network_classifier_in_cross_validation():
     assert scores.mean() > 0.8
 
 
+def test_network_classifier_on_call_images():
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1], 64)
+    images = rng.standard_normal((128, 48, 32)).astype(np.float32) * 0.3
+    images[y == 1, 30, 8:24] += 2.0  # a line above the centre row in one class only
+    images[y == 0, 18, 8:24] += 2.0
+    clf = NetworkClassifier(network="call", image_shape=(48, 32), epochs=4, random_state=0)
+    clf.fit(images.reshape(128, -1), y)
+    assert clf.model_.input_shape == (1, 48, 32)
+    assert np.mean(clf.predict(images.reshape(128, -1)) == y) > 0.9
+
+
 def test_bad_parameters_are_explained():
     from usvlib.errors import ConfigError
 
@@ -55,3 +67,5 @@ def test_bad_parameters_are_explained():
         NetworkClassifier(network="resnet").fit(np.zeros((4, 2)), [0, 1, 0, 1])
     with pytest.raises(ConfigError, match="image_shape"):
         NetworkClassifier(network="efficient").fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(ConfigError, match="network='call'"):
+        NetworkClassifier(network="efficient", image_shape=(48, 32)).fit(np.zeros((4, 1536)), [0, 1, 0, 1])

@@ -1,7 +1,9 @@
 """A scikit-learn classifier around usvlib's networks.
 
 ``NetworkClassifier`` takes a 2-D array: one row per USV. Rows of 10 000 values with
-``image_shape=(100, 100)`` are images for the CNN; any other width goes to the properties MLP.
+``image_shape=(100, 100)`` are images for the CNN, rows of 1 536 values with ``network="call"``
+and ``image_shape=(48, 32)`` call images (``usvlib.spectrogram.call_images``) for the CPU sex
+network; any other width goes to the properties MLP.
 It has ``fit``, ``predict``, ``predict_proba``, ``random_state`` and validated parameters, so it
 drops into pipelines, ``cross_val_score`` and grid searches::
 
@@ -21,12 +23,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from usvlib.errors import ConfigError
-from usvlib.models.cnn import EfficientCNN, PaperCNN
+from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
 from usvlib.models.mlp import PropertiesMLP
 from usvlib.schedule import Schedule, Stage
 from usvlib.train import fit_network, predict_scores
 
-NETWORKS = ("efficient", "paper", "mlp")
+NETWORKS = ("efficient", "paper", "call", "mlp")
 
 
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
@@ -34,9 +36,10 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    network : {"efficient", "paper", "mlp"}
-        ``efficient`` and ``paper`` need ``image_shape``; ``mlp`` works on any features
-        (standardised inside).
+    network : {"efficient", "paper", "call", "mlp"}
+        ``efficient`` and ``paper`` read 100 x 100 images, ``call`` (``CallCNN``) call images
+        of any ``image_shape`` (48 x 32 as ``spectrogram.call_images`` makes them); ``mlp``
+        works on any features (standardised inside).
     image_shape : tuple or None
         (height, width) of the images that the rows of X are.
     epochs : int
@@ -44,7 +47,8 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     learning_rate : float
     batch_size : int
     augment : bool
-        The paper's image augmentation (images only).
+        The paper's image augmentation (100 x 100 images only: call images are not augmented,
+        since a time shift would move a call against its own extent).
     random_state : int
     threads : int
         torch threads while fitting and predicting.
@@ -76,6 +80,11 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"network must be one of {NETWORKS}, got {self.network!r}")
         if self.network != "mlp" and self.image_shape is None:
             raise ConfigError(f"network={self.network!r} needs image_shape=(height, width)")
+        if self.network in ("efficient", "paper") and tuple(self.image_shape) != (100, 100):
+            raise ConfigError(
+                f"network={self.network!r} reads 100 x 100 images, got image_shape={self.image_shape}: "
+                "use network='call' for other sizes"
+            )
         if int(self.epochs) < 1 or self.learning_rate <= 0 or int(self.batch_size) < 2:
             raise ConfigError("epochs >= 1, learning_rate > 0 and batch_size >= 2 are required")
 
@@ -103,12 +112,14 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             self.model_ = PropertiesMLP(X.shape[1], out)
         elif self.network == "paper":
             self.model_ = PaperCNN(n_outputs=out)
+        elif self.network == "call":
+            self.model_ = CallCNN(heads=(out,), input_shape=(1, *self.image_shape))
         else:
             self.model_ = EfficientCNN(heads=(out,))
         schedule = Schedule(
             stages=(Stage(int(self.epochs), self.learning_rate, 0.2), Stage(1, self.learning_rate / 10, 0.2)),
             batch_size=int(self.batch_size),
-            augment=self.augment and self.network != "mlp",
+            augment=self.augment and self.network in ("efficient", "paper"),
             select_on_validation=False,
         )
         with _threads(self.threads):
