@@ -48,8 +48,9 @@ def _conv(c_in: int, c_out: int, k: int, stride: int) -> nn.Sequential:
 
 
 class PaperCNN(nn.Module):
-    input_shape = (1, 100, 100)
     """The paper's network (see the module docstring). Input (N, 1, 100, 100)."""
+
+    input_shape = (1, 100, 100)
 
     def __init__(self, n_outputs: int = 1, *, dropout: float = 0.0, filters: int = 256, fc: int = 120):
         super().__init__()
@@ -87,7 +88,6 @@ class PaperCNN(nn.Module):
 
 
 class EfficientCNN(nn.Module):
-    input_shape = (1, 100, 100)
     """The CPU network (see the module docstring). Input (N, 1, 100, 100).
 
     Parameters
@@ -98,6 +98,8 @@ class EfficientCNN(nn.Module):
     width : int
         Filters of the first convolution (doubled in each of the next two).
     """
+
+    input_shape = (1, 100, 100)
 
     def __init__(
         self,
