@@ -39,7 +39,7 @@ from torch import nn
 from usvlib.dataset import load_dataset
 from usvlib.evaluate import validation_split
 from usvlib.experiments import load_study, loao
-from usvlib.models.cnn import CallCNN, EfficientCNN, _conv, he_init
+from usvlib.models.cnn import CallCNN, EfficientCNN, TrunkWithHeads, _conv
 from usvlib.reproduce import prepare_synthetic
 from usvlib.schedule import Stage
 from usvlib.train import fit_network, predict_scores
@@ -70,7 +70,7 @@ class TimeCrop(nn.Module):
         return x[:, :, :, self.first : self.last]
 
 
-class TrunkCNN(nn.Module):
+class TrunkCNN(TrunkWithHeads):
     """Any trunk, then the CPU network's dense layer (on the flattened map or, with
     ``global_pool``, on the global max and mean of each channel) and one logit."""
 
@@ -80,21 +80,14 @@ class TrunkCNN(nn.Module):
         with torch.no_grad():  # in eval mode: the probe must not touch batch-norm statistics
             shape = trunk.eval()(torch.zeros(2, 1, 100, 100)).shape
         trunk.train()
-        n_in = 2 * shape[1] if global_pool else shape[1] * shape[2] * shape[3]
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Sequential(
-            nn.Linear(n_in, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
-        )
-        self.out = nn.Linear(fc, 1)
-        he_init(self)
+        n_in = 2 * shape[1] if global_pool else shape[1:].numel()
+        self._build_top(n_in, (1,), fc, dropout)
 
-    def set_dropout(self, p: float) -> None:
-        self.dropout.p = p
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def trunk_output(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.global_pool:
+            return super().trunk_output(x)
         z = self.features(x)
-        z = torch.cat([z.amax(dim=(2, 3)), z.mean(dim=(2, 3))], 1) if self.global_pool else torch.flatten(z, 1)
-        return self.out(self.classifier(z))
+        return torch.cat([z.amax(dim=(2, 3)), z.mean(dim=(2, 3))], 1)
 
 
 def global_pool_cnn(w: int = 8) -> TrunkCNN:

@@ -22,6 +22,9 @@ networks learn what differs between mice (a call's duration and frequency) and m
 its contour, which is what differs between the sexes: four 3 x 3 convolutions of stride 2, 1, 2
 and 2 (8, 16, 32, 32 filters; 24 x 16 down to 6 x 4), a fully connected layer of 64 with dropout;
 about 0.06 million parameters.
+
+Both CPU networks are a ``TrunkWithHeads``: a convolutional trunk, one fully connected layer with
+dropout, one linear head per task.
 """
 
 from __future__ import annotations
@@ -87,7 +90,47 @@ class PaperCNN(nn.Module):
         return self.out(self.embed(x))
 
 
-class EfficientCNN(nn.Module):
+class TrunkWithHeads(nn.Module):
+    """A convolutional trunk (``self.features``), one fully connected layer with dropout, then
+    one linear head per task: the shape of the CPU networks.
+
+    Subclasses build ``self.features`` first and then call :meth:`_build_top`, so that the
+    modules, and with them the seeded initial weights, come in one order.
+    """
+
+    def _build_top(self, n_features: int, heads, fc: int, dropout: float) -> None:
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Sequential(
+            nn.Linear(n_features, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
+        )
+        self.heads = nn.ModuleList(nn.Linear(fc, k) for k in heads)
+        he_init(self)
+
+    def set_dropout(self, p: float) -> None:
+        self.dropout.p = p
+
+    def trunk_output(self, x: torch.Tensor) -> torch.Tensor:
+        """The trunk's output for a batch, one flat row per input."""
+        return torch.flatten(self.features(x), 1)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.trunk_output(x))
+
+    def forward(self, x: torch.Tensor):
+        z = self.embed(x)
+        outs = [h(z) for h in self.heads]
+        return outs[0] if len(outs) == 1 else outs
+
+
+def trunk_output_size(features: nn.Module, input_shape) -> int:
+    """Values per input that ``features`` outputs for inputs of ``input_shape`` (C, H, W)."""
+    with torch.no_grad():  # in eval mode: the probe must not touch batch-norm statistics
+        n = features.eval()(torch.zeros(2, *input_shape)).shape[1:].numel()
+    features.train()
+    return n
+
+
+class EfficientCNN(TrunkWithHeads):
     """The CPU network (see the module docstring). Input (N, 1, 100, 100).
 
     Parameters
@@ -131,28 +174,15 @@ class EfficientCNN(nn.Module):
                 _conv(w, 2 * w, 3, 2),  # 13
                 _conv(2 * w, 4 * w, 3, 2),  # 7
             )
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Sequential(
-            nn.Linear(4 * w * 7 * 7, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
-        )
-        self.heads = nn.ModuleList(nn.Linear(fc, k) for k in heads)
-        he_init(self)
+        self._build_top(4 * w * 7 * 7, heads, fc, dropout)
 
-    def set_dropout(self, p: float) -> None:
-        self.dropout.p = p
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def trunk_output(self, x: torch.Tensor) -> torch.Tensor:
         if self.per_image_scale:  # level-free: each image divided by its own spread
             x = x / (x.std(dim=(1, 2, 3), keepdim=True) + 1e-6)
-        return self.classifier(torch.flatten(self.features(x), 1))
-
-    def forward(self, x: torch.Tensor):
-        z = self.embed(x)
-        outs = [h(z) for h in self.heads]
-        return outs[0] if len(outs) == 1 else outs
+        return super().trunk_output(x)
 
 
-class CallCNN(nn.Module):
+class CallCNN(TrunkWithHeads):
     """The CPU sex network on call images (see the module docstring). Input (N, 1, 48, 32).
 
     Parameters
@@ -175,26 +205,7 @@ class CallCNN(nn.Module):
             _conv(2 * w, 4 * w, 3, 2),  # 12 x 8
             _conv(4 * w, 4 * w, 3, 2),
         )
-        with torch.no_grad():  # sized in eval mode: the probe must not touch batch-norm statistics
-            n_features = self.features.eval()(torch.zeros(2, *self.input_shape)).shape[1:].numel()
-        self.features.train()
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Sequential(
-            nn.Linear(n_features, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True), self.dropout
-        )
-        self.heads = nn.ModuleList(nn.Linear(fc, k) for k in heads)
-        he_init(self)
-
-    def set_dropout(self, p: float) -> None:
-        self.dropout.p = p
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.features(x), 1))
-
-    def forward(self, x: torch.Tensor):
-        z = self.embed(x)
-        outs = [h(z) for h in self.heads]
-        return outs[0] if len(outs) == 1 else outs
+        self._build_top(trunk_output_size(self.features, self.input_shape), heads, fc, dropout)
 
 
 def n_parameters(model: nn.Module) -> int:
