@@ -22,8 +22,11 @@ Variants (what differs from the default profile's network and schedule):
   max and mean;
 * ``full-resolution``: no initial average pooling, four stride-2 convolutions.
 * ``call-images``: the default profile's sex network since this variant was measured:
-  ``CallCNN`` on the call images (``spectrogram.call_images``), without augmentation; here
-  ``base`` is the network of the canvas images that it replaced (``EfficientCNN``).
+  ``CallCNN`` on the call images (``spectrogram.call_images``: the fundamental's band and the
+  second harmonic's, two channels), without augmentation; here ``base`` is the network of the
+  canvas images that it replaced (``EfficientCNN``).
+* ``fundamental-band``: the same on the fundamental's band alone (the call images before the
+  harmonic's band was added).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ VARIANTS = (
     "time-crop-global-pool",
     "full-resolution",
     "call-images",
+    "fundamental-band",
 )
 
 
@@ -149,6 +153,12 @@ def run_variant(study, folds, name: str, seed: int) -> tuple[np.ndarray, float]:
     augment = True
     if name == "call-images":
         images, build, augment = study.calls, CallCNN, False
+    if name == "fundamental-band":
+        images, augment = study.calls[:, :1], False
+
+        def build():
+            return CallCNN(input_shape=(1, *study.calls.shape[2:]))
+
     if name == "per-image-scale":
 
         def build():

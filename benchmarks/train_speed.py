@@ -48,7 +48,7 @@ def main() -> None:
         return torch.randn(n, 1, 100, 100), torch.randint(0, 2, (n, 1)).float()
 
     def calls(n):
-        return torch.randn(n, 1, 48, 32), torch.randint(0, 2, (n, 1)).float()
+        return torch.randn(n, 2, 48, 32), torch.randint(0, 2, (n, 1)).float()
 
     def props(n):
         return torch.randn(n, 9), torch.randint(0, 2, (n, 1)).float()

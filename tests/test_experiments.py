@@ -163,7 +163,7 @@ def test_a_call_image_network_is_saved_and_loaded_as_one(quick_study):
     from usvlib.experiments import load_example_model, network_cv
     from usvlib.models.cnn import CallCNN
 
-    assert quick_study.calls.shape == (len(quick_study.labels), 1, 48, 32)
+    assert quick_study.calls.shape == (len(quick_study.labels), 2, 48, 32)
     fold = loao(quick_study)[:1]
     result = network_cv(
         quick_study,

@@ -72,8 +72,41 @@ def test_call_images_centre_a_tone_in_frequency(freq_hz):
         assert abs(int(np.median(out[0].argmax(axis=0)[5:-5])) - 24) <= 1
 
 
+@pytest.mark.parametrize("given", [True, False])
+def test_call_images_put_the_second_harmonic_on_the_fundamentals_rows(given):
+    from usvlib.spectrogram import call_images, usv_image
+
+    n = 48
+    canvas = _canvas_call(n, 40_000, 60_000)  # an upsweep, and its harmonic at half its level
+    canvas = np.maximum(canvas, 0.5 * _canvas_call(n, 80_000, 120_000))
+    image = usv_image(canvas)[0][None]
+    centre = np.array([50_000.0 if given else np.nan])
+    duration = np.array([n * PAPER_PARAMS.hop_s])
+    fundamental = call_images(image, duration, centre)[0]
+    harmonic = call_images(image, duration, centre, harmonic=2)[0]
+    assert harmonic.shape == fundamental.shape
+    inside = slice(5, -5)
+    ridge, ridge2 = fundamental.argmax(axis=0)[inside], harmonic.argmax(axis=0)[inside]
+    assert ridge[-1] - ridge[0] >= 10 and np.all(np.abs(ridge - ridge2) <= 1)  # the same contour
+    # the harmonic band keeps the harmonic's level below the fundamental's
+    top = np.take_along_axis(fundamental[:, inside], ridge[None], 0)[0] - fundamental.min()
+    top2 = np.take_along_axis(harmonic[:, inside], ridge2[None], 0)[0] - harmonic.min()
+    assert 0.25 < np.median(top2 / top) < 0.75
+
+
+def test_call_images_of_a_harmonic_above_the_image_are_empty():
+    from usvlib.spectrogram import call_images, usv_image
+
+    image = usv_image(_canvas_call(60, 90_000, 90_000))[0][None]  # its harmonic would be at 180 kHz
+    out = call_images(image, np.array([60 * PAPER_PARAMS.hop_s]), np.array([90_000.0]), harmonic=2)
+    assert np.allclose(out, 0, atol=1e-6)
+
+
 def test_call_images_explain_mismatched_inputs():
     from usvlib.spectrogram import call_images
 
     with pytest.raises(ValueError, match="N durations"):
         call_images(np.zeros((3, 100, 100)), np.ones(2) * 0.05, np.ones(3) * 7e4)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="harmonic must be a whole number"):
+            call_images(np.zeros((1, 100, 100)), np.ones(1) * 0.05, np.ones(1) * 7e4, harmonic=bad)

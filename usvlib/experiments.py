@@ -48,7 +48,7 @@ from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
 from usvlib.paths import cache_dir
 from usvlib.profiles import Profile, get_profile
-from usvlib.spectrogram import call_images
+from usvlib.spectrogram import CALL_IMAGE_HARMONICS, call_images
 from usvlib.train import balanced_accuracy, fit_network, predict_scores
 
 PAPER_PROPERTIES = tuple("volume" if c == "volume_dbfs" else c for c in PROPERTY_COLUMNS)
@@ -71,7 +71,8 @@ class Study:
     profile: Profile
     table: pd.DataFrame  # one row per USV: animal, sex/group, extraction columns
     images: np.ndarray  # (N, 1, 100, 100) float32, scaled to unit standard deviation
-    calls: np.ndarray  # (N, 1, 48, 32) call images (spectrogram.call_images), unit standard deviation
+    # (N, 2, 48, 32) call images (spectrogram.call_images): the fundamental's band (unit SD), the harmonic's
+    calls: np.ndarray
     sequences: tuple  # (time: (N, 2, 100), freq: (N, 1, 233)), each normalised
     properties: pd.DataFrame  # the paper's nine properties (human labels where the data have them)
     labels: np.ndarray  # 0/1: female/male (or control/cortexless)
@@ -103,8 +104,9 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     table = found.table[found.table.experiment == experiment].reset_index(drop=True)
     images = found.array("images", table.usv.to_numpy())[:, None]
     images /= max(float(images.std()), 1e-12)  # one scalar for all images, no label involved
-    calls = call_images(images[:, 0], table.duration_s.to_numpy(float), table.mean_freq_hz.to_numpy(float))[:, None]
-    calls /= max(float(calls.std()), 1e-12)
+    duration_s, centre_hz = table.duration_s.to_numpy(float), table.mean_freq_hz.to_numpy(float)
+    calls = np.stack([call_images(images[:, 0], duration_s, centre_hz, harmonic=k) for k in CALL_IMAGE_HARMONICS], 1)
+    calls /= max(float(calls[:, 0].std()), 1e-12)  # one scalar: the bands keep their relative level
     line = found.array("spectral_line", table.usv.to_numpy())
     line = np.nan_to_num((line - 70_000.0) / 20_000.0)
     tmarg = found.array("time_marginal", table.usv.to_numpy())

@@ -57,8 +57,7 @@ class TrainingSettings:
         What the sex (and strain) network of Figs 3 and 5 reads: the 100 x 100 canvas images, as
         the paper, or the call images (``spectrogram.call_images``, with ``models.cnn.CallCNN``;
         efficient network only). The property and animal-identity networks read the images:
-        their targets include a call's duration, frequency and harmonics, which call images
-        leave out.
+        their targets include a call's duration and frequency, which call images leave out.
     schedule : Schedule
         For the CNNs (the paper's 3-stage schedule in the paper profile).
     small_schedule : Schedule

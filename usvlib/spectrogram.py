@@ -206,6 +206,10 @@ def image_from_rows(
 
 
 CALL_IMAGE_SHAPE = (48, 32)
+CALL_IMAGE_HARMONICS = (1, 2)
+"""Bands of the call images the CPU sex network reads, one channel each: the fundamental's and
+the second harmonic's, whose level relative to the fundamental the fundamental's band alone
+would crop away."""
 """Rows (1.4 kHz each, as the network image) and columns of a call image."""
 
 
@@ -214,6 +218,7 @@ def call_images(
     duration_s: np.ndarray,
     centre_hz: np.ndarray,
     *,
+    harmonic: int = 1,
     hop_s: float = PAPER_PARAMS.hop_s,
     shape: tuple[int, int] = CALL_IMAGE_SHAPE,
     margin_fraction: float = 0.1,
@@ -241,6 +246,12 @@ def call_images(
     centre_hz : ndarray, shape (N,)
         Each call's centre frequency (``features``' ``mean_freq_hz``, the power-weighted mean
         over its voiced frames); where NaN, the median of the image's energy over frequency.
+    harmonic : int
+        Which band to cut: 1, the rows around the centre frequency; ``k``, the rows around
+        ``k`` times it, ``k`` image rows averaged into each output row, so that the contour of
+        a ``k``-th harmonic lands on the same rows as the fundamental's. Rows above the image,
+        and below ``k - 1/2`` times the centre frequency (where the next lower harmonic would
+        show), are empty.
     hop_s : float
         Spectrogram hop, seconds (a canvas frame).
 
@@ -256,9 +267,16 @@ def call_images(
             f"call_images needs images of shape (N, rows, columns) and N durations and centre "
             f"frequencies, got {images.shape}, {duration_s.shape} and {centre_hz.shape}"
         )
+    if isinstance(harmonic, bool) or not isinstance(harmonic, (int, np.integer)) or harmonic < 1:
+        raise ValueError(f"harmonic must be a whole number >= 1 (1: the fundamental), got {harmonic!r}")
     height, width = shape
     n_rows, n_cols = images.shape[1:]
     frames_per_col = canvas_frames / n_cols
+
+    def image_row(freq_hz: np.ndarray) -> np.ndarray:
+        """The (fractional) image row of each frequency."""
+        return ((freq_hz - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ + 0.5) * n_rows / CANVAS_BINS - 0.5
+
     out = np.empty((len(images), height, width), np.float32)
     for a in range(0, len(images), chunk):
         img = images[a : a + chunk]
@@ -281,12 +299,20 @@ def call_images(
         energy = ((stretched - floor[:, None, None]) ** 2).sum(axis=2)
         cumulative = np.cumsum(energy, axis=1)
         median_row = (cumulative < cumulative[:, -1:] / 2).sum(axis=1)
-        given = ((centre_hz[a : a + chunk] - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ + 0.5) * n_rows / CANVAS_BINS - 0.5
-        centre = np.where(np.isfinite(given), np.rint(np.nan_to_num(given)), median_row).astype(np.int64)
-        rows = centre[:, None] - height // 2 + np.arange(height)[None]
+        # the centre row: of the fundamental's frequency (given, or found), times ``harmonic``
+        given = centre_hz[a : a + chunk]
+        found_hz = CANVAS_FMIN_HZ + ((median_row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ  # its inverse
+        band_hz = harmonic * np.where(np.isfinite(given), given, found_hz)
+        centre = np.rint(image_row(band_hz)).astype(np.int64)
+        span_rows = harmonic * height
+        rows = centre[:, None] - span_rows // 2 + np.arange(span_rows)[None]
         inside = (rows >= 0) & (rows < n_rows)
         taken = np.take_along_axis(stretched, np.clip(rows, 0, n_rows - 1)[:, :, None], axis=1)
+        if harmonic > 1:  # below halfway to the next lower harmonic: not this one's band
+            inside &= rows >= np.ceil(image_row(band_hz * (harmonic - 0.5) / harmonic))[:, None]
         crop = np.where(inside[:, :, None], taken, floor[:, None, None])
+        if harmonic > 1:
+            crop = crop.reshape(len(crop), height, harmonic, width).mean(axis=2)
         out[a : a + chunk] = crop - crop.mean(axis=(1, 2), keepdims=True)
     return out
 

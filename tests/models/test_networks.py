@@ -31,7 +31,7 @@ def test_efficient_network_heads():
 
 def test_call_network_reads_call_images():
     net = CallCNN().eval()
-    assert net(torch.zeros(3, 1, 48, 32)).shape == (3, 1)
+    assert net(torch.zeros(3, 2, 48, 32)).shape == (3, 1)  # the fundamental's and the harmonic's bands
     layers = describe(net)  # sized from the network's own input shape
     assert [r["output"] for r in layers if r["layer"] == "Conv2d"] == [
         (8, 24, 16),

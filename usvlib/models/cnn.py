@@ -17,7 +17,8 @@ predict several properties at once (Fig 4A-E).
 
 ``CallCNN`` is the CPU profiles' sex (and strain) network. It reads the *call image*
 (``usvlib.spectrogram.call_images``: each call stretched in time to 32 columns and centred in
-frequency, 48 rows of 1.4 kHz) instead of the 100 x 100 canvas, because on the canvas the small
+frequency, 48 rows of 1.4 kHz; a second channel holds the band of its second harmonic, 48 rows of
+2.8 kHz around twice its frequency) instead of the 100 x 100 canvas, because on the canvas the small
 networks learn what differs between mice (a call's duration and frequency) and miss the shape of
 its contour, which is what differs between the sexes: four 3 x 3 convolutions of stride 2, 1, 2
 and 2 (8, 16, 32, 32 filters; 24 x 16 down to 6 x 4), a fully connected layer of 64 with dropout;
@@ -183,7 +184,7 @@ class EfficientCNN(TrunkWithHeads):
 
 
 class CallCNN(TrunkWithHeads):
-    """The CPU sex network on call images (see the module docstring). Input (N, 1, 48, 32).
+    """The CPU sex network on call images (see the module docstring). Input (N, 2, 48, 32).
 
     Parameters
     ----------
@@ -192,10 +193,11 @@ class CallCNN(TrunkWithHeads):
     width : int
         Filters of the first convolution (doubled in each of the next two).
     input_shape : (channels, height, width)
-        Shape of one input; the fully connected layer is sized from it.
+        Shape of one input; the fully connected layer is sized from it. The default: the
+        fundamental's and the second harmonic's bands (``spectrogram.CALL_IMAGE_HARMONICS``).
     """
 
-    def __init__(self, heads=(1,), *, width: int = 8, fc: int = 64, dropout: float = 0.2, input_shape=(1, 48, 32)):
+    def __init__(self, heads=(1,), *, width: int = 8, fc: int = 64, dropout: float = 0.2, input_shape=(2, 48, 32)):
         super().__init__()
         w = width
         self.input_shape = tuple(input_shape)
