@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from usvlib.spectrogram import CALL_IMAGE_HARMONICS
+
 
 def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
     """Layer by layer: type, output shape and parameters (for the architecture of Fig 3A).
@@ -39,7 +41,15 @@ def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
     return rows
 
 
+def call_image_band_names(harmonics: tuple[int, ...] = CALL_IMAGE_HARMONICS) -> list[str]:
+    """Names of the call images' channels (``spectrogram.CALL_IMAGE_HARMONICS``), for plots."""
+    return ["fundamental" if k == 1 else f"harmonic {k}" for k in harmonics]
+
+
 def first_layer_filters(model: nn.Module) -> torch.Tensor:
-    """Weights of the first convolution, (filters, kernel height, kernel width)."""
+    """Weights of the first convolution: (filters, kernel height, kernel width) for a network of
+    one input channel, (filters, input channels, kernel height, kernel width) otherwise (the call
+    images' fundamental and harmonic bands)."""
     conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
-    return conv.weight.detach()[:, 0]
+    weights = conv.weight.detach()
+    return weights[:, 0] if weights.shape[1] == 1 else weights

@@ -395,15 +395,33 @@ def learning_curve(info: dict, *, title: str = "") -> plt.Figure:
     return fig
 
 
-def filters(weights: np.ndarray, *, title: str = "First-layer filters") -> plt.Figure:
-    """The first convolution's kernels (Fig 3C)."""
-    n = len(weights)
+def filters(
+    weights: np.ndarray, *, title: str = "First-layer filters", channel_names: list[str] | None = None
+) -> plt.Figure:
+    """The first convolution's kernels (Fig 3C): (filters, height, width), or (filters, input
+    channels, height, width) with a row of kernels per input channel, named by
+    ``channel_names`` (ignored for one channel)."""
+    weights = np.asarray(weights)
+    if weights.ndim == 3:
+        weights = weights[:, None]
+    n, n_channels = weights.shape[:2]
+    if n_channels == 1:
+        names = []
+    elif channel_names is not None and len(channel_names) == n_channels:
+        names = list(channel_names)
+    else:
+        names = [f"input {c + 1}" for c in range(n_channels)]
     cols = min(n, 16)
-    rows = int(np.ceil(n / cols))
+    rows_per_channel = int(np.ceil(n / cols))
+    rows = rows_per_channel * n_channels
     fig, axes = plt.subplots(rows, cols, figsize=(0.8 * cols, 0.9 * rows + 0.4), squeeze=False)
     lim = float(np.abs(weights).max()) or 1.0
-    for ax, w in zip(axes.flat, weights, strict=False):
-        ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower")
+    for c in range(n_channels):
+        block = axes[c * rows_per_channel : (c + 1) * rows_per_channel].flat
+        for ax, w in zip(block, weights[:, c], strict=False):
+            ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower")
+        if names:
+            axes[c * rows_per_channel, 0].set_ylabel(names[c], fontsize=7)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

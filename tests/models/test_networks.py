@@ -29,6 +29,23 @@ def test_efficient_network_heads():
     assert n_parameters(net) < n_parameters(PaperCNN()) / 100
 
 
+def test_first_layer_filters_of_every_input_channel_are_shown():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from usvlib import plots
+    from usvlib.netinfo import call_image_band_names
+
+    weights = first_layer_filters(CallCNN())
+    assert tuple(weights.shape) == (8, 2, 3, 3)  # the fundamental's and the harmonic's bands
+    fig = plots.filters(weights.numpy(), channel_names=call_image_band_names())
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 16
+    assert [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()] == ["fundamental", "harmonic 2"]
+    single = plots.filters(first_layer_filters(EfficientCNN()).numpy(), channel_names=call_image_band_names())
+    assert len([ax for ax in single.axes if ax.images]) == 8 and not any(ax.get_ylabel() for ax in single.axes)
+
+
 def test_call_network_reads_call_images():
     net = CallCNN().eval()
     assert net(torch.zeros(3, 2, 48, 32)).shape == (3, 1)  # the fundamental's and the harmonic's bands
