@@ -206,11 +206,12 @@ def image_from_rows(
 
 
 CALL_IMAGE_SHAPE = (48, 32)
+"""Rows (1.4 kHz each, as the network image) and columns of a call image."""
+
 CALL_IMAGE_HARMONICS = (1, 2)
 """Bands of the call images the CPU sex network reads, one channel each: the fundamental's and
 the second harmonic's, whose level relative to the fundamental the fundamental's band alone
 would crop away."""
-"""Rows (1.4 kHz each, as the network image) and columns of a call image."""
 
 
 def call_images(
@@ -301,7 +302,7 @@ def call_images(
         median_row = (cumulative < cumulative[:, -1:] / 2).sum(axis=1)
         # the centre row: of the fundamental's frequency (given, or found), times ``harmonic``
         given = centre_hz[a : a + chunk]
-        found_hz = CANVAS_FMIN_HZ + ((median_row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ  # its inverse
+        found_hz = CANVAS_FMIN_HZ + ((median_row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ  # row -> Hz
         band_hz = harmonic * np.where(np.isfinite(given), given, found_hz)
         centre = np.rint(image_row(band_hz)).astype(np.int64)
         span_rows = harmonic * height
