@@ -97,8 +97,8 @@ def main() -> None:
     if dataset.config.get("model_fingerprint") != oracle.model_fingerprint(model):
         raise SystemExit("the synthetic dataset was made by another generative model: regenerate it")
     shift = float(dataset.config["male_freq_shift_khz"])
-    calls = pd.read_csv(f"{dataset.root}/ground_truth/calls.csv", low_memory=False)
-    calls = calls.set_index("call_id").reindex(study.table.truth_call_id.to_numpy()).reset_index()
+    # the ground truth the loader already read, in the study's USV order
+    calls = dataset.ground_truth.set_index("call_id").reindex(study.table.truth_call_id.to_numpy()).reset_index()
     truth = np.column_stack([calls[f"latent_{name}"].to_numpy(float) for name in SHAPE_LATENTS])
     mask = rendered(model, calls)
     mean = np.array([truth[mask[:, j], j].mean() for j in range(len(SHAPE_LATENTS))])
