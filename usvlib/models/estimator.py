@@ -2,8 +2,9 @@
 
 ``NetworkClassifier`` takes a 2-D array: one row per USV. Rows of 10 000 values with
 ``image_shape=(100, 100)`` are images for the CNN, rows of 1 536 values with ``network="call"``
-and ``image_shape=(48, 32)`` call images (``usvlib.spectrogram.call_images``) for the CPU sex
-network; any other width goes to the properties MLP.
+and ``image_shape=(48, 32)`` one band of call images (``usvlib.spectrogram.call_images``; the
+CPU profiles' sex network also reads the second harmonic's band, as a second channel); any other
+width goes to the properties MLP.
 It has ``fit``, ``predict``, ``predict_proba``, ``random_state`` and validated parameters, so it
 drops into pipelines, ``cross_val_score`` and grid searches::
 
