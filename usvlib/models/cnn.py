@@ -33,6 +33,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from usvlib.spectrogram import CALL_IMAGE_HARMONICS, CALL_IMAGE_SHAPE
+
 
 def he_init(module: nn.Module) -> None:
     """He (Kaiming) initialisation of convolutions and linear layers, as in the paper."""
@@ -193,11 +195,19 @@ class CallCNN(TrunkWithHeads):
     width : int
         Filters of the first convolution (doubled in each of the next two).
     input_shape : (channels, height, width)
-        Shape of one input; the fully connected layer is sized from it. The default: the
-        fundamental's and the second harmonic's bands (``spectrogram.CALL_IMAGE_HARMONICS``).
+        Shape of one input; the fully connected layer is sized from it. The default: the call
+        images as ``load_study`` makes them, a band per ``spectrogram.CALL_IMAGE_HARMONICS``.
     """
 
-    def __init__(self, heads=(1,), *, width: int = 8, fc: int = 64, dropout: float = 0.2, input_shape=(2, 48, 32)):
+    def __init__(
+        self,
+        heads=(1,),
+        *,
+        width: int = 8,
+        fc: int = 64,
+        dropout: float = 0.2,
+        input_shape=(len(CALL_IMAGE_HARMONICS), *CALL_IMAGE_SHAPE),
+    ):
         super().__init__()
         w = width
         self.input_shape = tuple(input_shape)
