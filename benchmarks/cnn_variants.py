@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import validation_split
+from usvlib.evaluate import first_folds_of_each_class, validation_split
 from usvlib.experiments import load_study, loao
 from usvlib.models.cnn import CallCNN, EfficientCNN, TrunkWithHeads, _conv
 from usvlib.reproduce import prepare_synthetic
@@ -198,18 +198,17 @@ def main() -> None:
     torch.set_num_threads(2)
     study = load_study(load_dataset(prepare_synthetic("default", progress=False)), "default", progress=False)
     everyone = loao(study)
-    female = [f for f in everyone if study.labels[f.test[0]] == 0][: args.folds]
-    male = [f for f in everyone if study.labels[f.test[0]] == 1][: args.folds]
-    folds = female + male
-    print(f"{len(folds)} left-out animals ({len(female)} female, {len(male)} male), default profile, seed 0")
+    folds = first_folds_of_each_class(everyone, study.labels, args.folds)
+    k = sum(study.labels[f.test[0]] == 0 for f in folds)  # the females come first
+    print(f"{len(folds)} left-out animals ({k} female, {len(folds) - k} male), default profile, seed 0")
     base_seconds = None
     for name in names:
         started = time.perf_counter()
         acc, per_fold = run_variant(study, folds, name, seed=study.profile.seed)
         base_seconds = per_fold if base_seconds is None else base_seconds
         print(
-            f"{name:22s} balanced {np.mean([acc[: len(female)].mean(), acc[len(female) :].mean()]):.3f}"
-            f"  female {acc[: len(female)].mean():.3f}  male {acc[len(female) :].mean():.3f}"
+            f"{name:22s} balanced {np.mean([acc[:k].mean(), acc[k:].mean()]):.3f}"
+            f"  female {acc[:k].mean():.3f}  male {acc[k:].mean():.3f}"
             f"  fit {per_fold:5.1f} s/fold  ratio {per_fold / base_seconds:4.1f} x"
             f"  ({time.perf_counter() - started:.0f} s)",
             flush=True,

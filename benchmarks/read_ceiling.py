@@ -33,7 +33,7 @@ import pandas as pd
 import torch
 
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import validation_split
+from usvlib.evaluate import first_folds_of_each_class, validation_split
 from usvlib.experiments import load_study, loao
 from usvlib.models.cnn import CallCNN
 from usvlib.reproduce import prepare_synthetic
@@ -107,12 +107,11 @@ def main() -> None:
     x, z_t, mask_t = torch.as_tensor(study.calls), torch.as_tensor(z), torch.as_tensor(mask, dtype=torch.float32)
 
     everyone = loao(study)
-    female = [f for f in everyone if study.labels[f.test[0]] == 0][: args.folds]
-    male = [f for f in everyone if study.labels[f.test[0]] == 1][: args.folds]
-    print(f"{len(female) + len(male)} left-out animals, default profile, seed {seed}, input {tuple(x.shape[1:])}")
+    folds = first_folds_of_each_class(everyone, study.labels, args.folds)
+    print(f"{len(folds)} left-out animals, default profile, seed {seed}, input {tuple(x.shape[1:])}")
     print("r of each read parameter with the truth: " + ", ".join(SHAPE_LATENTS))
     read_acc, oracle_acc = [], []
-    for fold in female + male:
+    for fold in folds:
         started = time.perf_counter()
         fit, val = validation_split(fold.train, study.animals, study.labels, seed=seed, by_animal=True)
         net = fit_reader(x, z_t, mask_t, fit, epochs=args.epochs, seed=seed)
@@ -148,7 +147,7 @@ def main() -> None:
             f"  r {' '.join(f'{v:5.2f}' for v in r)}  ({time.perf_counter() - started:.0f} s)",
             flush=True,
         )
-    k = len(female)
+    k = sum(study.labels[f.test[0]] == 0 for f in folds)  # the females come first
 
     def balanced(values: list[float]) -> float:
         return float(np.mean([np.mean(values[:k]), np.mean(values[k:])]))

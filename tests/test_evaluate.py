@@ -3,6 +3,7 @@ import pytest
 
 from usvlib.evaluate import (
     cross_validate,
+    first_folds_of_each_class,
     leave_one_animal_out,
     random_folds,
     shuffled_labels,
@@ -31,6 +32,16 @@ def test_leave_one_animal_out_never_leaks(toy):
         assert not set(animals[val]) & set(animals[fit]) and not set(animals[val]) & set(animals[f.test])
         assert set(y[val]) == {0, 1}
     assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(len(y)))
+
+
+def test_first_folds_of_each_class_pick_a_balanced_benchmark_set(toy):
+    _, y, animals = toy
+    order = np.argsort(np.array([a[1:] + a[0] for a in animals]), kind="stable")  # f0 m0 f1 m1 ...
+    folds = leave_one_animal_out(animals[order])
+    picked = first_folds_of_each_class(folds, y[order], 2)
+    assert [f.name for f in picked] == ["f0", "f1", "m0", "m1"]
+    assert len(first_folds_of_each_class(folds, y[order], 9)) == 10  # all there are
+    assert first_folds_of_each_class([], y, 2) == []
 
 
 def test_random_folds_partition():

@@ -92,6 +92,10 @@ def test_call_images_put_the_second_harmonic_on_the_fundamentals_rows(given):
     top = np.take_along_axis(fundamental[:, inside], ridge[None], 0)[0] - fundamental.min()
     top2 = np.take_along_axis(harmonic[:, inside], ridge2[None], 0)[0] - harmonic.min()
     assert 0.25 < np.median(top2 / top) < 0.75
+    # several bands at once: one channel per band, each the same as cut on its own
+    both = call_images(np.repeat(image, 3, axis=0), np.repeat(duration, 3), np.repeat(centre, 3), harmonic=(1, 2))
+    assert both.shape == (3, 2, *fundamental.shape)
+    assert np.array_equal(both[1, 0], fundamental) and np.array_equal(both[2, 1], harmonic)
 
 
 def test_call_images_of_a_harmonic_above_the_image_are_empty():
@@ -107,6 +111,6 @@ def test_call_images_explain_mismatched_inputs():
 
     with pytest.raises(ValueError, match="N durations"):
         call_images(np.zeros((3, 100, 100)), np.ones(2) * 0.05, np.ones(3) * 7e4)
-    for bad in (0, 1.5, True):
+    for bad in (0, 1.5, True, (), (1, 0), [2, 2.5]):
         with pytest.raises(ValueError, match="harmonic must be a whole number"):
             call_images(np.zeros((1, 100, 100)), np.ones(1) * 0.05, np.ones(1) * 7e4, harmonic=bad)

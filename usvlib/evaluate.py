@@ -55,6 +55,14 @@ def random_folds(n: int, k: int = 10, *, seed: int = 0) -> list[Fold]:
     ]
 
 
+def first_folds_of_each_class(folds: list[Fold], labels, k: int) -> list[Fold]:
+    """The first ``k`` folds whose left-out animal is of each class (class 0 first): a smaller,
+    balanced benchmark set of leave-one-animal-out folds (each fold's test USVs share a label)."""
+    labels = np.asarray(labels)
+    classes = np.unique(labels[np.concatenate([f.test[:1] for f in folds])]) if folds else []
+    return [f for c in classes for f in [g for g in folds if labels[g.test[0]] == c][:k]]
+
+
 def validation_split(
     train: np.ndarray, animals, labels, *, seed: int, by_animal: bool
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -105,7 +105,7 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     images = found.array("images", table.usv.to_numpy())[:, None]
     images /= max(float(images.std()), 1e-12)  # one scalar for all images, no label involved
     duration_s, centre_hz = table.duration_s.to_numpy(float), table.mean_freq_hz.to_numpy(float)
-    calls = np.stack([call_images(images[:, 0], duration_s, centre_hz, harmonic=k) for k in CALL_IMAGE_HARMONICS], 1)
+    calls = call_images(images[:, 0], duration_s, centre_hz, harmonic=CALL_IMAGE_HARMONICS)
     calls /= max(float(calls[:, 0].std()), 1e-12)  # one scalar: the bands keep their relative level
     line = found.array("spectral_line", table.usv.to_numpy())
     line = np.nan_to_num((line - 70_000.0) / 20_000.0)
@@ -351,13 +351,22 @@ def linear_cv(
 def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
     """The generator's latent parameters of each USV of ``table`` with its call family one-hot
     coded (synthetic datasets only: None for real data, which have no ground truth)."""
-    path = Path(dataset.root) / "ground_truth" / "calls.csv"
-    if "truth_call_id" not in table or not path.is_file():
+    if "truth_call_id" not in table:
         return None
-    calls = pd.read_csv(path, low_memory=False).set_index("call_id").reindex(table.truth_call_id.to_numpy())
+    calls = _truth_rows(dataset, table.truth_call_id.to_numpy())
+    if calls is None:
+        return None
     latent = calls[[c for c in calls.columns if c.startswith("latent_")]].astype(float)
     family = pd.get_dummies(calls.family, prefix="family").astype(float)
-    return pd.concat([latent, family], axis=1).reset_index(drop=True)
+    return pd.concat([latent, family], axis=1)
+
+
+def _truth_rows(dataset: Dataset, call_ids) -> pd.DataFrame | None:
+    """The ground-truth rows (``ground_truth/calls.csv``, as the loader read it) of ``call_ids``,
+    in their order; None for data without ground truth."""
+    if dataset.ground_truth is None:
+        return None
+    return dataset.ground_truth.set_index("call_id").reindex(np.asarray(call_ids)).reset_index()
 
 
 def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
@@ -592,8 +601,9 @@ def _oracle_decisions(dataset: Dataset, call_ids, *, experiment: str) -> pd.Data
     model = SynthModel()
     if config.get("model_fingerprint") != oracle.model_fingerprint(model):
         return None
-    calls = pd.read_csv(Path(dataset.root) / "ground_truth" / "calls.csv", low_memory=False)
-    calls = calls.set_index("call_id").reindex(np.asarray(call_ids)).reset_index()
+    calls = _truth_rows(dataset, call_ids)
+    if calls is None:
+        return None
     llr = oracle.across_animals_llr(
         model, calls, experiment=experiment, male_freq_shift=float(config["male_freq_shift_khz"])
     )

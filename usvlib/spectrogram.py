@@ -8,6 +8,7 @@ The authors' STFT: a 500-sample Hann window, 50 % overlap, NFFT 500, at 300 kHz,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,7 +220,7 @@ def call_images(
     duration_s: np.ndarray,
     centre_hz: np.ndarray,
     *,
-    harmonic: int = 1,
+    harmonic: int | Sequence[int] = 1,
     hop_s: float = PAPER_PARAMS.hop_s,
     shape: tuple[int, int] = CALL_IMAGE_SHAPE,
     margin_fraction: float = 0.1,
@@ -247,18 +248,20 @@ def call_images(
     centre_hz : ndarray, shape (N,)
         Each call's centre frequency (``features``' ``mean_freq_hz``, the power-weighted mean
         over its voiced frames); where NaN, the median of the image's energy over frequency.
-    harmonic : int
+    harmonic : int or sequence of int
         Which band to cut: 1, the rows around the centre frequency; ``k``, the rows around
         ``k`` times it, ``k`` image rows averaged into each output row, so that the contour of
         a ``k``-th harmonic lands on the same rows as the fundamental's. Rows above the image,
         and below ``k - 1/2`` times the centre frequency (where the next lower harmonic would
-        show), are empty.
+        show), are empty. A sequence cuts one band per entry from one time stretch (e.g.
+        ``CALL_IMAGE_HARMONICS``), one channel each.
     hop_s : float
         Spectrogram hop, seconds (a canvas frame).
 
     Returns
     -------
-    ndarray, shape (N, *shape), float32, each image's mean removed
+    ndarray, float32, each image's (and each band's) mean removed
+        Shape (N, *shape) for one ``harmonic``; (N, len(harmonic), *shape) for a sequence.
     """
     images = np.asarray(images, dtype=np.float32)
     duration_s = np.asarray(duration_s, dtype=np.float64).reshape(-1)
@@ -268,8 +271,12 @@ def call_images(
             f"call_images needs images of shape (N, rows, columns) and N durations and centre "
             f"frequencies, got {images.shape}, {duration_s.shape} and {centre_hz.shape}"
         )
-    if isinstance(harmonic, bool) or not isinstance(harmonic, (int, np.integer)) or harmonic < 1:
-        raise ValueError(f"harmonic must be a whole number >= 1 (1: the fundamental), got {harmonic!r}")
+    several = isinstance(harmonic, (tuple, list, np.ndarray))
+    bands = tuple(harmonic) if several else (harmonic,)
+    if not bands or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in bands):
+        raise ValueError(
+            f"harmonic must be a whole number >= 1 (1: the fundamental) or a sequence of them, got {harmonic!r}"
+        )
     height, width = shape
     n_rows, n_cols = images.shape[1:]
     frames_per_col = canvas_frames / n_cols
@@ -278,7 +285,7 @@ def call_images(
         """The (fractional) image row of each frequency."""
         return ((freq_hz - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ + 0.5) * n_rows / CANVAS_BINS - 0.5
 
-    out = np.empty((len(images), height, width), np.float32)
+    out = np.empty((len(images), len(bands), height, width), np.float32)
     for a in range(0, len(images), chunk):
         img = images[a : a + chunk]
         n = np.clip(np.rint(np.nan_to_num(duration_s[a : a + chunk]) / hop_s), 1, canvas_frames)
@@ -300,22 +307,24 @@ def call_images(
         energy = ((stretched - floor[:, None, None]) ** 2).sum(axis=2)
         cumulative = np.cumsum(energy, axis=1)
         median_row = (cumulative < cumulative[:, -1:] / 2).sum(axis=1)
-        # the centre row: of the fundamental's frequency (given, or found), times ``harmonic``
+        # the centre row: of the fundamental's frequency (given, or found), times each band's
         given = centre_hz[a : a + chunk]
         found_hz = CANVAS_FMIN_HZ + ((median_row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ  # row -> Hz
-        band_hz = harmonic * np.where(np.isfinite(given), given, found_hz)
-        centre = np.rint(image_row(band_hz)).astype(np.int64)
-        span_rows = harmonic * height
-        rows = centre[:, None] - span_rows // 2 + np.arange(span_rows)[None]
-        inside = (rows >= 0) & (rows < n_rows)
-        taken = np.take_along_axis(stretched, np.clip(rows, 0, n_rows - 1)[:, :, None], axis=1)
-        if harmonic > 1:  # below halfway to the next lower harmonic: not this one's band
-            inside &= rows >= np.ceil(image_row(band_hz * (harmonic - 0.5) / harmonic))[:, None]
-        crop = np.where(inside[:, :, None], taken, floor[:, None, None])
-        if harmonic > 1:
-            crop = crop.reshape(len(crop), height, harmonic, width).mean(axis=2)
-        out[a : a + chunk] = crop - crop.mean(axis=(1, 2), keepdims=True)
-    return out
+        fundamental_hz = np.where(np.isfinite(given), given, found_hz)
+        for c, k in enumerate(bands):
+            band_hz = k * fundamental_hz
+            centre = np.rint(image_row(band_hz)).astype(np.int64)
+            span_rows = k * height
+            rows = centre[:, None] - span_rows // 2 + np.arange(span_rows)[None]
+            inside = (rows >= 0) & (rows < n_rows)
+            taken = np.take_along_axis(stretched, np.clip(rows, 0, n_rows - 1)[:, :, None], axis=1)
+            if k > 1:  # below halfway to the next lower harmonic: not this one's band
+                inside &= rows >= np.ceil(image_row(band_hz * (k - 0.5) / k))[:, None]
+            crop = np.where(inside[:, :, None], taken, floor[:, None, None])
+            if k > 1:
+                crop = crop.reshape(len(crop), height, k, width).mean(axis=2)
+            out[a : a + chunk, c] = crop - crop.mean(axis=(1, 2), keepdims=True)
+    return out if several else out[:, 0]
 
 
 def resample(sequence: np.ndarray, length: int = SEQUENCE_LENGTH) -> np.ndarray:
