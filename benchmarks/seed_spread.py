@@ -41,7 +41,9 @@ def main() -> None:
         else:
             result = network_cv(
                 study,
-                "fig3-dnn",
+                # a name of its own: runs filed as fig3-dnn would be taken for the published one
+                # (training_budget.py counts the newest run of each name)
+                "seed-spread-dnn",
                 inputs=study.profile.training.dnn_input,
                 targets=study.labels,
                 folds=folds,

@@ -21,12 +21,18 @@ from usvlib.evaluate import cached_runs
 from usvlib.experiments import load_study
 from usvlib.paths import synthetic_dir
 
+FIGURE_ANALYSES = ("fig3-", "fig4-", "fig5-")
+"""Name prefixes of the analyses ``make reproduce`` trains; other runs in the cache (e.g.
+``seed_spread.py``'s) are not part of the budget."""
+
 
 def newest_runs(study_key: str) -> dict:
-    """{analysis name: its newest cached run folder} for one study and the current code."""
+    """{analysis name: its newest cached run folder} of Figs 3-5, for one study and the current code."""
     runs = {}
     for run in reversed(cached_runs(study_key)):  # oldest first: newer runs overwrite
-        runs[json.loads((run / "config.json").read_text())["name"]] = run
+        name = json.loads((run / "config.json").read_text())["name"]
+        if name.startswith(FIGURE_ANALYSES):
+            runs[name] = run
     return runs
 
 
