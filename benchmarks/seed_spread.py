@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 
 from usvlib.dataset import load_dataset
-from usvlib.experiments import across_animals_dnn, load_study, loao, network_cv
+from usvlib.experiments import across_animals_dnn, load_study, loao
 from usvlib.reproduce import prepare_synthetic
 
 
@@ -36,20 +36,7 @@ def main() -> None:
     names = [f.name for f in folds]
     accuracy = {}
     for seed in seeds:
-        if seed == study.profile.seed:
-            result = across_animals_dnn(study, progress=False)
-        else:
-            result = network_cv(
-                study,
-                # a name of its own: runs filed as fig3-dnn would be taken for the published one
-                # (training_budget.py counts the newest run of each name)
-                "seed-spread-dnn",
-                inputs=study.profile.training.dnn_input,
-                targets=study.labels,
-                folds=folds,
-                seed=seed,
-                progress=False,
-            )
+        result = across_animals_dnn(study, seed=seed, progress=False)
         # one animal per fold, all of one sex: its balanced accuracy is its accuracy
         acc = accuracy[seed] = result.folds.set_index("fold").balanced_accuracy.reindex(names).to_numpy(float)
         print(

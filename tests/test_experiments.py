@@ -25,22 +25,40 @@ def test_latents_are_aligned_with_the_usvs(quick_study, quick_dataset):
     picked = np.array(family_cols)[quick_study.latents[family_cols].to_numpy().argmax(axis=1)]
     assert (picked == ("family_" + truth.family).to_numpy()).all()
     assert np.allclose(
-        quick_study.latents.latent_log_bandwidth_khz.to_numpy(),
+        quick_study.latents.log_bandwidth_khz.to_numpy(),
         truth.latent_log_bandwidth_khz.to_numpy(),
         equal_nan=True,
     )
 
 
+def test_latents_hold_only_what_the_sound_shows(quick_study, quick_dataset):
+    """A tremolo's rate exists only where the call has a tremolo, a jump size only where it has
+    breaks; probit and ordinal dimensions hold their observed level, not the hidden draw."""
+    calls = pd.read_csv(quick_dataset / "ground_truth" / "calls.csv", low_memory=False).set_index("call_id")
+    truth = calls.loc[quick_study.table.truth_call_id.to_numpy()]
+    lat = quick_study.latents
+    no_tremolo = truth.tremolo.to_numpy() == 0
+    assert no_tremolo.any() and np.isnan(lat.tremolo_rate_hz.to_numpy()[no_tremolo]).all()
+    assert np.isfinite(lat.tremolo_rate_hz.to_numpy()[truth.tremolo.to_numpy() > 0]).all()
+    assert np.isnan(lat.log_jump_khz.to_numpy()[truth.breaks.to_numpy() == 0]).all()
+    shown = np.isfinite(lat.breaks.to_numpy())
+    assert set(np.unique(lat.breaks.to_numpy()[shown])) <= {0, 1, 2, 3}
+    assert not any(c.startswith("latent_") for c in lat.columns)
+
+
 def test_references_bracket_what_the_spectrogram_shows(quick_study, quick_dataset):
-    """Boosting on the true latent parameters learns from the training mice nearly what the
-    Bayes oracle knows; on measured properties it is above chance and below the latents."""
+    """Learnt from the training mice with every parameter read exactly, the oracle's model class
+    stays under the oracle (16 mice do not teach the sexes' means exactly) and well above chance;
+    boosting on the 24 measured properties is above chance and below it."""
     folds = loao(quick_study)
+    plugin = reference_cv(quick_study, "t-plugin", "plugin", folds=folds, progress=False)
     latent = reference_cv(quick_study, "t-latent", "latent", folds=folds, progress=False)
     measured = reference_cv(quick_study, "t-measured", "measured", folds=folds, progress=False)
     ds = load_dataset(quick_dataset)
     best = ds.oracle["sex.across_animals"]["balanced_accuracy"]
-    assert latent.pooled > best - 0.08
-    assert 0.55 < measured.pooled < latent.pooled
+    assert 0.65 < plugin.pooled < best + 0.03
+    assert 0.6 < latent.pooled < best + 0.03
+    assert 0.55 < measured.pooled < max(latent.pooled, plugin.pooled)
 
 
 def test_latent_reference_needs_synthetic_data(quick_study):

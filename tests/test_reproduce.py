@@ -58,6 +58,7 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
         "fig3.dnn.breaks_control",
         "fig3.reference.measured_boosting",
         "fig3.reference.latent_boosting",
+        "fig3.reference.learnable_ceiling",
         "fig4.properties.dnn",
         "fig4.semiconv.dnn",
         "fig4.property_dnn.complex",

@@ -80,7 +80,7 @@ class Study:
     human_labels: bool  # whether the six labels are a labeller's (else automatic estimates)
     key: str  # identifies the data for the caches
     extraction_path: Path = None
-    latents: pd.DataFrame | None = None  # synthetic data: the generator's latent parameters
+    latents: pd.DataFrame | None = None  # synthetic data: the generator's parameters as the sound shows them
     results: dict = field(default_factory=dict)
 
     @property
@@ -349,16 +349,34 @@ def linear_cv(
 
 
 def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
-    """The generator's latent parameters of each USV of ``table`` with its call family one-hot
-    coded (synthetic datasets only: None for real data, which have no ground truth)."""
+    """The generator's parameters of each USV of ``table`` as its sound shows them, with its
+    call family one-hot coded (synthetic datasets only: None for real data).
+
+    One column per dimension of the model (``usvlib.synth.model.LATENT_DIMS``): a Gaussian
+    dimension's value, a probit, ordinal or censored dimension's observed level (tremolo 0/1,
+    breaks 0-3, ...), NaN where the dimension is not in the sound (inactive for the family, or
+    its requirement absent: the rate of a tremolo the call does not have). The Bayes oracle uses
+    exactly these; the hidden draws behind them (the rate a call without tremolo would have had)
+    are left out, since no classifier of the sound could learn from them.
+    """
+    from usvlib.synth.model import LATENT_DIMS
+    from usvlib.synth.population import visible
+
     if "truth_call_id" not in table:
         return None
     calls = _truth_rows(dataset, table.truth_call_id.to_numpy())
     if calls is None:
         return None
-    latent = calls[[c for c in calls.columns if c.startswith("latent_")]].astype(float)
+    shown = {
+        dim.name: np.where(
+            visible(dim, calls),
+            calls[f"latent_{dim.name}" if dim.kind == "gaussian" else dim.name].to_numpy(float),
+            np.nan,
+        )
+        for dim in LATENT_DIMS
+    }
     family = pd.get_dummies(calls.family, prefix="family").astype(float)
-    return pd.concat([latent, family], axis=1)
+    return pd.concat([pd.DataFrame(shown, index=calls.index), family], axis=1)
 
 
 def _truth_rows(dataset: Dataset, call_ids) -> pd.DataFrame | None:
@@ -370,40 +388,61 @@ def _truth_rows(dataset: Dataset, call_ids) -> pd.DataFrame | None:
 
 
 def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
-    """Gradient boosting on per-USV features, leave-one-animal-out: references for the CNN.
+    """Reference classifiers for the CNN, leave-one-animal-out.
 
-    ``features="measured"``: the 24 properties usvlib measures on each USV (what handcrafted
-    measurements of the spectrogram carry). ``features="latent"``: the synthetic generator's
-    true latent parameters and call family (what a learner could reach from the 16 training
-    animals if it saw the hidden causes exactly; compare with the Bayes oracle). Together they
-    split the gap between the CNN and the oracle into what the spectrogram hides and what the
-    network fails to learn.
+    ``features="measured"``: gradient boosting on the 24 properties usvlib measures on each USV
+    (what handcrafted measurements of the spectrogram carry). ``features="latent"``: gradient
+    boosting on the generator's parameters as the sound shows them, read exactly, and the call
+    family (synthetic data only). ``features="plugin"``: on the same parameters, the Bayes
+    oracle's own model class with its parameters estimated from the training mice
+    (:class:`~usvlib.models.bayes.StratifiedNaiveBayes`, one naive Bayes per call family, each
+    mouse weighted equally): the learnable ceiling, what a classifier trained on these mice
+    reaches when it reads every parameter exactly and knows the model's structure. The oracle
+    sits above it by what 16 mice cannot teach about the sexes' means.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
+    from usvlib.models.bayes import StratifiedNaiveBayes
+
     if features == "measured":
         x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
-    elif features == "latent":
+    elif features in ("latent", "plugin"):
         if study.latents is None:
-            raise ValueError("latent features exist only in synthetic datasets (ground_truth/calls.csv)")
+            raise ValueError(f"{features} features exist only in synthetic datasets (ground_truth/calls.csv)")
         x_all = study.latents.to_numpy(float)
     else:
-        raise ValueError(f"features must be 'measured' or 'latent', got {features!r}")
+        raise ValueError(f"features must be 'measured', 'latent' or 'plugin', got {features!r}")
     y = study.labels
     seed = study.profile.seed
 
-    def fit_predict(fold: Fold):
-        # 63 bins: a third of the time of the default 255 at the same accuracy here; one thread:
-        # on a few thousand rows the per-iteration thread start-up costs more than it saves
-        est = HistGradientBoostingClassifier(
-            max_iter=study.profile.training.reference_iterations,
-            max_bins=63,
-            class_weight="balanced",
-            random_state=seed,
-        )
-        with threadpool_limits(1):
-            est.fit(x_all[fold.train], y[fold.train])
-        return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
+    if features == "plugin":
+        from usvlib.synth.model import LATENT_DIMS
+
+        family_cols = [c for c in study.latents.columns if c.startswith("family_")]
+        strata = study.latents[family_cols].to_numpy().argmax(axis=1)
+        x_all = study.latents[[d.name for d in LATENT_DIMS]].to_numpy(float)
+        kinds = ["gaussian" if d.kind == "gaussian" else "categorical" for d in LATENT_DIMS]
+
+        def fit_predict(fold: Fold):
+            est = StratifiedNaiveBayes(kinds).fit(
+                x_all[fold.train], y[fold.train], strata=strata[fold.train], groups=study.animals[fold.train]
+            )
+            return est.predict_proba(x_all[fold.test], strata=strata[fold.test]), {"n_train": len(fold.train)}
+
+    else:
+
+        def fit_predict(fold: Fold):
+            # 63 bins: a third of the time of the default 255 at the same accuracy here; one
+            # thread: on a few thousand rows the per-iteration thread start-up costs more than it saves
+            est = HistGradientBoostingClassifier(
+                max_iter=study.profile.training.reference_iterations,
+                max_bins=63,
+                class_weight="balanced",
+                random_state=seed,
+            )
+            with threadpool_limits(1):
+                est.fit(x_all[fold.train], y[fold.train])
+            return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
 
     config = {
         "study": study.key,
@@ -488,16 +527,24 @@ def example_fold(study: Study) -> str:
     return next((f.name for f in folds if f.name.lower().startswith("rfem")), folds[0].name)
 
 
-def across_animals_dnn(study: Study, *, progress: bool = True) -> CVResult:
+def across_animals_dnn(study: Study, *, seed: int | None = None, progress: bool = True) -> CVResult:
     """The DNN of Fig 3, leave-one-animal-out (the example fold's network and test curve kept);
-    one place, so that Fig 5 reuses Fig 3's cached folds without training its controls."""
-    example = example_fold(study)
+    one place, so that Fig 5 reuses Fig 3's cached folds without training its controls.
+
+    ``seed`` other than the profile's: the same network and folds trained from another seed (a
+    run of its own, ``seed-spread-dnn``, without the example fold's extras), to tell a change
+    from the seed's noise (``benchmarks/seed_spread.py``).
+    """
+    published = seed is None or seed == study.profile.seed
+    example = example_fold(study) if published else None
     return network_cv(
         study,
-        "fig3-dnn",
+        # a name of its own for other seeds: runs filed as fig3-dnn would be taken for the published one
+        "fig3-dnn" if published else "seed-spread-dnn",
         inputs=study.profile.training.dnn_input,
         targets=study.labels,
         folds=loao(study),
+        seed=None if published else seed,
         save_model_of=example,
         monitor_fold=example,
         progress=progress,
@@ -544,6 +591,7 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
     )
     if study.latents is not None:
         out["reference_latent"] = reference_cv(study, "fig3-reference-latent", "latent", folds=folds, progress=progress)
+        out["reference_plugin"] = reference_cv(study, "fig3-reference-plugin", "plugin", folds=folds, progress=progress)
     breaks = (study.properties.breaks.to_numpy() > 0).astype(int)
     out["breaks"] = network_cv(
         study, "fig3-breaks", inputs=study.profile.training.dnn_input, targets=breaks, folds=controls, progress=progress
@@ -565,7 +613,14 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
             summary_row("boosting on 24 measured properties (reference)", out["reference_measured"], labels="real"),
         ]
         + (
-            [summary_row("boosting on latent parameters (synthetic reference)", out["reference_latent"], labels="real")]
+            [
+                summary_row(
+                    "boosting on the true parameters (synthetic reference)", out["reference_latent"], labels="real"
+                ),
+                summary_row(
+                    "naive Bayes on the true parameters (learnable ceiling)", out["reference_plugin"], labels="real"
+                ),
+            ]
             if "reference_latent" in out
             else []
         )
@@ -576,14 +631,19 @@ def fig3(study: Study, *, progress: bool = True) -> dict:
 def oracle_gap(out: dict, oracle: float | None) -> pd.DataFrame:
     """Fig 3's DNN against the ceilings above it, one row per step down from the oracle.
 
-    On synthetic data: the Bayes oracle (knows the generator), boosting on the latent parameters
-    (learns from the training mice what the oracle knows), boosting on the 24 measured properties
-    (what handcrafted measurements of the spectrogram keep), the DNN. ``drop`` is each row's
-    distance to the row above it (percentage points).
+    On synthetic data: the Bayes oracle (knows the generator), the learnable ceiling (the
+    oracle's model class fitted on the training mice, every parameter read exactly), boosting on
+    the same parameters, boosting on the 24 measured properties (what handcrafted measurements
+    of the spectrogram keep), the DNN. ``drop`` is each row's distance to the row above it
+    (percentage points).
     """
     rows = [("Bayes oracle (synthetic ground truth)", oracle)]
+    if "reference_plugin" in out:
+        rows.append(
+            ("naive Bayes on the true parameters (learnable ceiling)", class_balanced_mean(out["reference_plugin"]))
+        )
     if "reference_latent" in out:
-        rows.append(("boosting on latent parameters", class_balanced_mean(out["reference_latent"])))
+        rows.append(("boosting on the true parameters", class_balanced_mean(out["reference_latent"])))
     rows.append(("boosting on 24 measured properties", class_balanced_mean(out["reference_measured"])))
     rows.append(("DNN on spectrograms", class_balanced_mean(out["dnn"])))
     table = pd.DataFrame(rows, columns=["classifier", "balanced_accuracy"]).dropna()
@@ -615,7 +675,8 @@ def accuracy_by_family(
 ) -> pd.DataFrame | None:
     """Where classifiers lose against the oracle: balanced accuracy per call family.
 
-    ``results`` maps a name to a cross-validated :class:`CVResult` over the study's USVs. Each
+    ``results`` maps a name to a cross-validated :class:`CVResult` over the study's USVs (None:
+    left out). Each
     row (a family of the generator, and "all") gives the number of USVs, the share of the
     positive class, and the balanced accuracy of the Bayes oracle and of each classifier on the
     same USVs, over the classes present (the male-only two-part call: male accuracy). Synthetic
@@ -631,6 +692,8 @@ def accuracy_by_family(
     labels = study.labels
     columns = {"Bayes oracle": decided.oracle.to_numpy()}
     for name, result in results.items():
+        if result is None:  # a reference that this dataset does not have
+            continue
         column = np.full(len(labels), -1)
         column[result.predictions["index"].to_numpy()] = result.predictions["y_pred"].to_numpy()
         columns[name] = column
@@ -835,6 +898,7 @@ def record_fig3(ctx, out: dict) -> None:
     _record_cv(ctx, "fig3.reference.measured_boosting", out["reference_measured"], oracle=oracle)
     if "reference_latent" in out:
         _record_cv(ctx, "fig3.reference.latent_boosting", out["reference_latent"], oracle=oracle)
+        _record_cv(ctx, "fig3.reference.learnable_ceiling", out["reference_plugin"], oracle=oracle)
     _record_cv(ctx, "fig3.dnn.breaks_control", out["breaks"], sex_dnn_on_same_folds=out["sex_on_breaks_folds"])
     info = out["dnn"].infos[out["example_fold"]]
     curve = info["test_curve"]

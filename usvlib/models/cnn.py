@@ -177,7 +177,7 @@ class EfficientCNN(TrunkWithHeads):
                 _conv(w, 2 * w, 3, 2),  # 13
                 _conv(2 * w, 4 * w, 3, 2),  # 7
             )
-        self._build_top(4 * w * 7 * 7, heads, fc, dropout)
+        self._build_top(trunk_output_size(self.features, self.input_shape), heads, fc, dropout)
 
     def trunk_output(self, x: torch.Tensor) -> torch.Tensor:
         if self.per_image_scale:  # level-free: each image divided by its own spread
