@@ -1,0 +1,123 @@
+"""How close to the Bayes oracle can a classifier trained on 16 mice get? (synthetic data)
+
+The oracle knows the generator: its distributions, the sexes' exact means. A classifier learns
+them from the training mice. The *learnable ceiling* gives a learner every advantage but that
+one: each call's parameters exactly as the sound shows them, and the oracle's own model class
+(``models.bayes.StratifiedNaiveBayes``: a naive Bayes per call family, each mouse weighted
+equally), its parameters estimated from the training mice. Printed:
+
+1. on the dataset, leave-one-animal-out (the figure of merit's setting): the oracle, the
+   learnable ceiling (the cached Fig 3 reference), gradient boosting on the same parameters,
+   and the DNN;
+2. in the population: the learnable ceiling fitted on 8 + 8 *fresh* mice (the dataset's calls per
+   mouse) and tested on 300 + 300 fresh mice, repeated over independent training sets, against
+   the oracle on the same test mice. The dataset's mice have their random effects centred within
+   each sex (``synth.model``), so leaving one mouse out moves the others' mean away from it: the
+   dataset's leave-one-out setting is harder than fresh mice, and (2) says by how much.
+
+    python benchmarks/learnable_ceiling.py [--repeats 10] [--profile default]
+
+About a minute after ``make reproduce`` (the Fig 3 references come from its cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from usvlib.dataset import load_dataset
+from usvlib.experiments import (
+    across_animals_dnn,
+    class_balanced_mean,
+    latent_table,
+    load_study,
+    loao,
+    reference_cv,
+)
+from usvlib.models.bayes import StratifiedNaiveBayes
+from usvlib.reproduce import prepare_synthetic
+from usvlib.synth import oracle
+from usvlib.synth.model import LATENT_DIMS, SynthModel
+
+KINDS = ["gaussian" if d.kind == "gaussian" else "categorical" for d in LATENT_DIMS]
+
+
+def shown(calls: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters as the sound shows them (the Fig 3 reference's table) and the family code."""
+    calls = calls.assign(call_id=np.arange(len(calls)))
+    table = latent_table(SimpleNamespace(ground_truth=calls), pd.DataFrame({"truth_call_id": calls.call_id}))
+    family = table[[c for c in table.columns if c.startswith("family_")]]
+    codes = pd.Index([c[len("family_") :] for c in family.columns]).get_indexer(calls.family)
+    return table[[d.name for d in LATENT_DIMS]].to_numpy(float), codes
+
+
+def per_animal(correct: np.ndarray, animals: np.ndarray, labels: np.ndarray) -> float:
+    """Each mouse's accuracy, averaged within each sex, then over the sexes (as the references)."""
+    by_mouse = pd.DataFrame({"correct": correct, "animal": animals, "label": labels}).groupby("animal").mean()
+    return float(by_mouse.groupby("label").correct.mean().mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--profile", default="default")
+    args = parser.parse_args()
+    dataset = load_dataset(prepare_synthetic(args.profile, progress=False))
+    study = load_study(dataset, args.profile, progress=False)
+    model = SynthModel()
+    shift = float(dataset.config["male_freq_shift_khz"])
+
+    folds = loao(study)
+    calls = dataset.ground_truth.set_index("call_id").loc[study.table.truth_call_id.to_numpy()].reset_index()
+    llr = oracle.across_animals_llr(model, calls, experiment="sex", male_freq_shift=shift)
+    oracle_here = per_animal((llr > 0).astype(int) == study.labels, study.animals, study.labels)
+    rows = [
+        ("Bayes oracle", oracle_here),
+        (
+            "learnable ceiling",
+            class_balanced_mean(reference_cv(study, "fig3-reference-plugin", "plugin", folds=folds, progress=False)),
+        ),
+        (
+            "boosting, same parameters",
+            class_balanced_mean(reference_cv(study, "fig3-reference-latent", "latent", folds=folds, progress=False)),
+        ),
+        ("DNN", class_balanced_mean(across_animals_dnn(study, progress=False))),
+    ]
+    print(f"1. this dataset, leave one of {len(folds)} mice out (mean over the mice of each sex, then the sexes):")
+    for name, value in rows:
+        print(f"   {name:28s} {100 * value:5.1f} %   {100 * (oracle_here - value):4.1f} points under the oracle")
+
+    per_mouse = round(len(study.table) / len(folds))
+    _, test = oracle.fresh_population_calls(
+        model, experiment="sex", n_animals=300, calls_per_animal=60, seed=10_000, male_freq_shift=shift
+    )
+    x_test, fam_test = shown(test)
+    y_test = (test.sex == "male").to_numpy().astype(int)
+    llr_test = oracle.across_animals_llr(model, test, experiment="sex", male_freq_shift=shift)
+    oracle_fresh = per_animal((llr_test > 0).astype(int) == y_test, test.animal.to_numpy(), y_test)
+    accs = []
+    for rep in range(args.repeats):
+        _, train = oracle.fresh_population_calls(
+            model, experiment="sex", n_animals=8, calls_per_animal=per_mouse, seed=rep, male_freq_shift=shift
+        )
+        x, fam = shown(train)
+        est = StratifiedNaiveBayes(KINDS).fit(
+            x, (train.sex == "male").to_numpy().astype(int), strata=fam, groups=train.animal.to_numpy()
+        )
+        accs.append(per_animal(est.predict(x_test, strata=fam_test) == y_test, test.animal.to_numpy(), y_test))
+    accs = np.array(accs)
+    print(
+        f"2. fresh mice: fitted on 8 + 8 ({per_mouse} calls each), tested on 300 + 300, {args.repeats} training sets:"
+    )
+    print(f"   Bayes oracle                 {100 * oracle_fresh:5.1f} %")
+    print(
+        f"   learnable ceiling            {100 * accs.mean():5.1f} ± {100 * accs.std(ddof=1):.1f} %   "
+        f"{100 * (oracle_fresh - accs.mean()):4.1f} points under the oracle"
+    )
+
+
+if __name__ == "__main__":
+    main()
