@@ -23,35 +23,31 @@ About a minute after ``make reproduce`` (the Fig 3 references come from its cach
 from __future__ import annotations
 
 import argparse
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
 from usvlib.dataset import load_dataset
+from usvlib.evaluate import leave_one_animal_out
 from usvlib.experiments import (
     across_animals_dnn,
     class_balanced_mean,
-    latent_table,
+    learnable_ceiling,
     load_study,
     loao,
     reference_cv,
+    shown_parameters,
+    truth_rows,
 )
-from usvlib.models.bayes import StratifiedNaiveBayes
 from usvlib.reproduce import prepare_synthetic
 from usvlib.synth import oracle
-from usvlib.synth.model import LATENT_DIMS, SynthModel
-
-KINDS = ["gaussian" if d.kind == "gaussian" else "categorical" for d in LATENT_DIMS]
+from usvlib.synth.model import SynthModel
 
 
-def shown(calls: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Parameters as the sound shows them (the Fig 3 reference's table) and the family code."""
-    calls = calls.assign(call_id=np.arange(len(calls)))
-    table = latent_table(SimpleNamespace(ground_truth=calls), pd.DataFrame({"truth_call_id": calls.call_id}))
-    family = table[[c for c in table.columns if c.startswith("family_")]]
-    codes = pd.Index([c[len("family_") :] for c in family.columns]).get_indexer(calls.family)
-    return table[[d.name for d in LATENT_DIMS]].to_numpy(float), codes
+def ceiling_inputs(calls):
+    """The learnable ceiling (unfitted), its inputs and strata, and the labels of ``calls``."""
+    estimator, x, strata = learnable_ceiling(shown_parameters(calls))
+    return estimator, x, strata, (calls.sex == "male").to_numpy().astype(int)
 
 
 def per_animal(correct: np.ndarray, animals: np.ndarray, labels: np.ndarray) -> float:
@@ -71,7 +67,7 @@ def main() -> None:
     shift = float(dataset.config["male_freq_shift_khz"])
 
     folds = loao(study)
-    calls = dataset.ground_truth.set_index("call_id").loc[study.table.truth_call_id.to_numpy()].reset_index()
+    calls = truth_rows(dataset, study.table.truth_call_id.to_numpy())
     llr = oracle.across_animals_llr(model, calls, experiment="sex", male_freq_shift=shift)
     oracle_here = per_animal((llr > 0).astype(int) == study.labels, study.animals, study.labels)
     rows = [
@@ -94,8 +90,7 @@ def main() -> None:
     _, test = oracle.fresh_population_calls(
         model, experiment="sex", n_animals=300, calls_per_animal=60, seed=10_000, male_freq_shift=shift
     )
-    x_test, fam_test = shown(test)
-    y_test = (test.sex == "male").to_numpy().astype(int)
+    _, x_test, fam_test, y_test = ceiling_inputs(test)
     llr_test = oracle.across_animals_llr(model, test, experiment="sex", male_freq_shift=shift)
     oracle_fresh = per_animal((llr_test > 0).astype(int) == y_test, test.animal.to_numpy(), y_test)
     accs = []
@@ -103,10 +98,8 @@ def main() -> None:
         _, train = oracle.fresh_population_calls(
             model, experiment="sex", n_animals=8, calls_per_animal=per_mouse, seed=rep, male_freq_shift=shift
         )
-        x, fam = shown(train)
-        est = StratifiedNaiveBayes(KINDS).fit(
-            x, (train.sex == "male").to_numpy().astype(int), strata=fam, groups=train.animal.to_numpy()
-        )
+        est, x, fam, y = ceiling_inputs(train)
+        est.fit(x, y, strata=fam, groups=train.animal.to_numpy())
         accs.append(per_animal(est.predict(x_test, strata=fam_test) == y_test, test.animal.to_numpy(), y_test))
     accs = np.array(accs)
     print(
@@ -133,14 +126,12 @@ def main() -> None:
                 mice[effects] -= mice.groupby("sex")[effects].transform("mean")
             rng = np.random.default_rng(1000 + rep)
             calls = oracle.calls_of_animals(model, mice, np.full(len(mice), per_mouse), rng, male_freq_shift=shift)
-            x, fam = shown(calls)
-            y = (calls.sex == "male").to_numpy().astype(int)
+            est, x, fam, y = ceiling_inputs(calls)
             mouse = calls.animal.to_numpy()
             pred = np.zeros(len(y), int)
-            for left_out in np.unique(mouse):
-                test = mouse == left_out
-                est = StratifiedNaiveBayes(KINDS).fit(x[~test], y[~test], strata=fam[~test], groups=mouse[~test])
-                pred[test] = est.predict(x[test], strata=fam[test])
+            for fold in leave_one_animal_out(mouse):
+                est.fit(x[fold.train], y[fold.train], strata=fam[fold.train], groups=mouse[fold.train])
+                pred[fold.test] = est.predict(x[fold.test], strata=fam[fold.test])
             llr = oracle.across_animals_llr(model, calls, experiment="sex", male_freq_shift=shift)
             gaps[centred].append(per_animal((llr > 0) == y, mouse, y) - per_animal(pred == y, mouse, y))
     print(

@@ -34,7 +34,7 @@ import torch
 
 from usvlib.dataset import load_dataset
 from usvlib.evaluate import first_folds_of_each_class, validation_split
-from usvlib.experiments import load_study, loao
+from usvlib.experiments import load_study, loao, truth_rows
 from usvlib.models.cnn import CallCNN
 from usvlib.reproduce import prepare_synthetic
 from usvlib.synth import oracle
@@ -98,7 +98,7 @@ def main() -> None:
         raise SystemExit("the synthetic dataset was made by another generative model: regenerate it")
     shift = float(dataset.config["male_freq_shift_khz"])
     # the ground truth the loader already read, in the study's USV order
-    calls = dataset.ground_truth.set_index("call_id").reindex(study.table.truth_call_id.to_numpy()).reset_index()
+    calls = truth_rows(dataset, study.table.truth_call_id.to_numpy())
     truth = np.column_stack([calls[f"latent_{name}"].to_numpy(float) for name in SHAPE_LATENTS])
     mask = rendered(model, calls)
     mean = np.array([truth[mask[:, j], j].mean() for j in range(len(SHAPE_LATENTS))])

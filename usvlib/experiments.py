@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from usvlib._io import atomic_path
@@ -43,6 +44,7 @@ from usvlib.evaluate import (
 )
 from usvlib.extract import extract_dataset
 from usvlib.features import EXTENDED_COLUMNS, PROPERTY_COLUMNS
+from usvlib.models.bayes import StratifiedNaiveBayes
 from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
 from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
@@ -349,9 +351,19 @@ def linear_cv(
 
 
 def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
-    """The generator's parameters of each USV of ``table`` as its sound shows them, with its
-    call family one-hot coded (synthetic datasets only: None for real data).
+    """:func:`shown_parameters` of each USV of ``table`` (synthetic datasets only: None for real
+    data, which have no ground truth)."""
+    if "truth_call_id" not in table:
+        return None
+    calls = truth_rows(dataset, table.truth_call_id.to_numpy())
+    return None if calls is None else shown_parameters(calls)
 
+
+def shown_parameters(calls: pd.DataFrame) -> pd.DataFrame:
+    """The generator's parameters of each call as its sound shows them, with its call family
+    one-hot coded.
+
+    ``calls``: ground-truth rows (``ground_truth/calls.csv``, or the oracle's simulated calls).
     One column per dimension of the model (``usvlib.synth.model.LATENT_DIMS``): a Gaussian
     dimension's value, a probit, ordinal or censored dimension's observed level (tremolo 0/1,
     breaks 0-3, ...), NaN where the dimension is not in the sound (inactive for the family, or
@@ -362,11 +374,6 @@ def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
     from usvlib.synth.model import LATENT_DIMS
     from usvlib.synth.population import visible
 
-    if "truth_call_id" not in table:
-        return None
-    calls = _truth_rows(dataset, table.truth_call_id.to_numpy())
-    if calls is None:
-        return None
     shown = {
         dim.name: np.where(
             visible(dim, calls),
@@ -379,12 +386,26 @@ def latent_table(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame | None:
     return pd.concat([pd.DataFrame(shown, index=calls.index), family], axis=1)
 
 
-def _truth_rows(dataset: Dataset, call_ids) -> pd.DataFrame | None:
+def truth_rows(dataset: Dataset, call_ids) -> pd.DataFrame | None:
     """The ground-truth rows (``ground_truth/calls.csv``, as the loader read it) of ``call_ids``,
     in their order; None for data without ground truth."""
     if dataset.ground_truth is None:
         return None
     return dataset.ground_truth.set_index("call_id").reindex(np.asarray(call_ids)).reset_index()
+
+
+def learnable_ceiling(parameters: pd.DataFrame) -> tuple[StratifiedNaiveBayes, np.ndarray, np.ndarray]:
+    """The learnable ceiling's estimator (unfitted), inputs and strata for a
+    :func:`shown_parameters` table: one naive Bayes per call family over the model's
+    dimensions, Gaussian ones as Gaussians, the labels' levels as categories. The strata are
+    indices into ``FAMILIES``, so tables with different families present agree on them."""
+    from usvlib.synth.model import FAMILIES, LATENT_DIMS
+
+    kinds = ["gaussian" if d.kind == "gaussian" else "categorical" for d in LATENT_DIMS]
+    family_cols = [c for c in parameters.columns if c.startswith("family_")]
+    codes = pd.Index(FAMILIES).get_indexer([c[len("family_") :] for c in family_cols])
+    x = parameters[[d.name for d in LATENT_DIMS]].to_numpy(float)
+    return StratifiedNaiveBayes(kinds), x, codes[parameters[family_cols].to_numpy().argmax(axis=1)]
 
 
 def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
@@ -395,41 +416,36 @@ def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], p
     boosting on the generator's parameters as the sound shows them, read exactly, and the call
     family (synthetic data only). ``features="plugin"``: on the same parameters, the Bayes
     oracle's own model class with its parameters estimated from the training mice
-    (:class:`~usvlib.models.bayes.StratifiedNaiveBayes`, one naive Bayes per call family, each
-    mouse weighted equally): the learnable ceiling, what a classifier trained on these mice
-    reaches when it reads every parameter exactly and knows the model's structure. The oracle
-    sits above it by what 16 mice cannot teach about the sexes' means.
+    (:func:`learnable_ceiling`, each mouse weighted equally): the learnable ceiling, what a
+    classifier trained on these mice reaches when it reads every parameter exactly and knows the
+    model's structure. The oracle sits above it by what 16 mice cannot teach about the sexes'
+    means.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from usvlib.models.bayes import StratifiedNaiveBayes
-
-    if features == "measured":
-        x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
-    elif features in ("latent", "plugin"):
-        if study.latents is None:
-            raise ValueError(f"{features} features exist only in synthetic datasets (ground_truth/calls.csv)")
-        x_all = study.latents.to_numpy(float)
-    else:
+    if features not in ("measured", "latent", "plugin"):
         raise ValueError(f"features must be 'measured', 'latent' or 'plugin', got {features!r}")
+    if features != "measured" and study.latents is None:
+        raise ValueError(f"{features} features exist only in synthetic datasets (ground_truth/calls.csv)")
     y = study.labels
     seed = study.profile.seed
+    config = {"study": study.key, "reference": features, "seed": seed}
 
     if features == "plugin":
-        from usvlib.synth.model import LATENT_DIMS
-
-        family_cols = [c for c in study.latents.columns if c.startswith("family_")]
-        strata = study.latents[family_cols].to_numpy().argmax(axis=1)
-        x_all = study.latents[[d.name for d in LATENT_DIMS]].to_numpy(float)
-        kinds = ["gaussian" if d.kind == "gaussian" else "categorical" for d in LATENT_DIMS]
+        estimator, x_all, strata = learnable_ceiling(study.latents)
 
         def fit_predict(fold: Fold):
-            est = StratifiedNaiveBayes(kinds).fit(
+            est = clone(estimator).fit(
                 x_all[fold.train], y[fold.train], strata=strata[fold.train], groups=study.animals[fold.train]
             )
             return est.predict_proba(x_all[fold.test], strata=strata[fold.test]), {"n_train": len(fold.train)}
 
     else:
+        if features == "measured":
+            x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
+        else:
+            x_all = study.latents.to_numpy(float)
+        config["iterations"] = study.profile.training.reference_iterations
 
         def fit_predict(fold: Fold):
             # 63 bins: a third of the time of the default 255 at the same accuracy here; one
@@ -444,13 +460,7 @@ def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], p
                 est.fit(x_all[fold.train], y[fold.train])
             return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
 
-    config = {
-        "study": study.key,
-        "reference": features,
-        "seed": seed,
-        "columns": x_all.shape[1],
-        "iterations": study.profile.training.reference_iterations,
-    }
+    config["columns"] = x_all.shape[1]
     return cross_validate(name, fit_predict, folds, y, config=config, cache=cache_dir() / "cv", progress=progress)
 
 
@@ -661,7 +671,7 @@ def _oracle_decisions(dataset: Dataset, call_ids, *, experiment: str) -> pd.Data
     model = SynthModel()
     if config.get("model_fingerprint") != oracle.model_fingerprint(model):
         return None
-    calls = _truth_rows(dataset, call_ids)
+    calls = truth_rows(dataset, call_ids)
     if calls is None:
         return None
     llr = oracle.across_animals_llr(
@@ -898,6 +908,7 @@ def record_fig3(ctx, out: dict) -> None:
     _record_cv(ctx, "fig3.reference.measured_boosting", out["reference_measured"], oracle=oracle)
     if "reference_latent" in out:
         _record_cv(ctx, "fig3.reference.latent_boosting", out["reference_latent"], oracle=oracle)
+    if "reference_plugin" in out:
         _record_cv(ctx, "fig3.reference.learnable_ceiling", out["reference_plugin"], oracle=oracle)
     _record_cv(ctx, "fig3.dnn.breaks_control", out["breaks"], sex_dnn_on_same_folds=out["sex_on_breaks_folds"])
     info = out["dnn"].infos[out["example_fold"]]

@@ -285,6 +285,10 @@ def call_images(
         """The (fractional) image row of each frequency."""
         return ((freq_hz - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ + 0.5) * n_rows / CANVAS_BINS - 0.5
 
+    def row_hz(row: np.ndarray) -> np.ndarray:
+        """The frequency of each (fractional) image row: the inverse of ``image_row``."""
+        return CANVAS_FMIN_HZ + ((row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ
+
     out = np.empty((len(images), len(bands), height, width), np.float32)
     for a in range(0, len(images), chunk):
         img = images[a : a + chunk]
@@ -309,7 +313,7 @@ def call_images(
         median_row = (cumulative < cumulative[:, -1:] / 2).sum(axis=1)
         # the centre row: of the fundamental's frequency (given, or found), times each band's
         given = centre_hz[a : a + chunk]
-        found_hz = CANVAS_FMIN_HZ + ((median_row + 0.5) * CANVAS_BINS / n_rows - 0.5) * CANVAS_BIN_HZ  # row -> Hz
+        found_hz = row_hz(median_row)
         fundamental_hz = np.where(np.isfinite(given), given, found_hz)
         for c, k in enumerate(bands):
             band_hz = k * fundamental_hz

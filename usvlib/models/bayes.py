@@ -96,18 +96,16 @@ class StratifiedNaiveBayes(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "terms_")
         X = self._validate(X)
         strata = np.zeros(len(X), int) if strata is None else np.asarray(strata)
-        k_of = np.searchsorted(self.strata_, strata)
-        known = (k_of < len(self.strata_)) & (self.strata_[np.minimum(k_of, len(self.strata_) - 1)] == strata)
-        llr = np.where(known, self.stratum_llr_[np.minimum(k_of, len(self.strata_) - 1)], 0.0)
+        k_of = _position(self.strata_, strata)  # a stratum unseen in training: no evidence at all
+        llr = np.where(k_of >= 0, self.stratum_llr_[k_of], 0.0)
         for (k, j), (kind, a, b) in self.terms_.items():
-            rows = known & (k_of == k) & np.isfinite(X[:, j])
+            rows = (k_of == k) & np.isfinite(X[:, j])
             x = X[rows, j]
             if kind == "gaussian":
                 llr[rows] += ((x - a[0]) ** 2 - (x - a[1]) ** 2) / (2 * b**2)
             else:
-                pos = np.searchsorted(a, np.round(x, 6))
-                hit = (pos < len(a)) & (a[np.minimum(pos, len(a) - 1)] == np.round(x, 6))
-                llr[rows] += np.where(hit, b[np.minimum(pos, len(a) - 1)], 0.0)  # an unseen value: no evidence
+                level = _position(a, np.round(x, 6))
+                llr[rows] += np.where(level >= 0, b[level], 0.0)  # an unseen value: no evidence
         return llr
 
     def predict_proba(self, X, *, strata=None) -> np.ndarray:
@@ -116,3 +114,9 @@ class StratifiedNaiveBayes(ClassifierMixin, BaseEstimator):
 
     def predict(self, X, *, strata=None) -> np.ndarray:
         return self.classes_[(self.log_likelihood_ratio(X, strata=strata) > 0).astype(int)]
+
+
+def _position(sorted_values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Index of each ``x`` in ``sorted_values``; -1 where it is not there."""
+    i = np.minimum(np.searchsorted(sorted_values, x), len(sorted_values) - 1)
+    return np.where(sorted_values[i] == x, i, -1)
