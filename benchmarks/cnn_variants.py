@@ -39,11 +39,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from usvlib.crossval import first_folds_of_each_class, validation_split
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import first_folds_of_each_class, validation_split
-from usvlib.experiments import load_study, loao
 from usvlib.models.cnn import CallCNN, EfficientCNN, TrunkWithHeads, _conv
-from usvlib.reproduce import prepare_synthetic
+from usvlib.paper.reproduce import prepare_synthetic
+from usvlib.paper.study import load_study
 from usvlib.schedule import Stage
 from usvlib.train import fit_network, predict_scores
 
@@ -197,7 +197,7 @@ def main() -> None:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
     torch.set_num_threads(2)
     study = load_study(load_dataset(prepare_synthetic("default", progress=False)), "default", progress=False)
-    everyone = loao(study)
+    everyone = study.animal_folds()
     folds = first_folds_of_each_class(everyone, study.labels, args.folds)
     k = sum(study.labels[f.test[0]] == 0 for f in folds)  # the females come first
     print(f"{len(folds)} left-out animals ({k} female, {len(folds) - k} male), default profile, seed 0")

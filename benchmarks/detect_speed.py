@@ -27,12 +27,12 @@ from threadpoolctl import threadpool_limits
 
 from usvlib._seeding import rng_for
 from usvlib.audio import read_audio
-from usvlib.detect import detect
+from usvlib.detect import detect_file
 from usvlib.extract import recording_products
-from usvlib.profiles import SynthScale
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import sample_animals, sample_calls
 from usvlib.synth.render import render_recording
+from usvlib.synth.scale import SynthScale
 
 RATE = 300_000
 
@@ -49,7 +49,7 @@ def make_recording(path: Path, seconds: float) -> None:
 
 
 def usvlib_pass(path: Path, with_properties: bool = False) -> int:
-    calls = detect(path)
+    calls = detect_file(path)
     recording_products(path, calls, with_properties=with_properties)
     return len(calls)
 
@@ -100,9 +100,9 @@ def main() -> None:
             usvlib_pass(rec)  # warm-up: imports, caches
             base = best_of(lambda: baseline_pass(rec))
             ours = best_of(lambda: usvlib_pass(rec))
-            det = best_of(lambda: detect(rec))
+            det = best_of(lambda: detect_file(rec))
             props = best_of(lambda: usvlib_pass(rec, with_properties=True), repeat=1)
-        n_calls = len(detect(rec))
+        n_calls = len(detect_file(rec))
         print("180 s of 300 kHz audio, one core (best of 3):")
         print(f"  scipy.signal.spectrogram pass (baseline) : {base:6.3f} s  ({180 / base:5.0f}x real time)")
         print(f"  usvlib detection + per-USV spectrograms   : {ours:6.3f} s  ({180 / ours:5.0f}x real time)")

@@ -27,20 +27,14 @@ import argparse
 import numpy as np
 import pandas as pd
 
+from usvlib.crossval import class_balanced_mean, leave_one_animal_out
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import leave_one_animal_out
-from usvlib.experiments import (
-    across_animals_dnn,
-    class_balanced_mean,
-    learnable_ceiling,
-    load_study,
-    loao,
-    reference_cv,
-    shown_parameters,
-    truth_rows,
-)
-from usvlib.reproduce import prepare_synthetic
+from usvlib.paper.fig3 import across_animals_dnn
+from usvlib.paper.reproduce import prepare_synthetic
+from usvlib.paper.runners import reference_cv
+from usvlib.paper.study import load_study
 from usvlib.synth import oracle
+from usvlib.synth.diagnostics import learnable_ceiling, shown_parameters, truth_rows
 from usvlib.synth.model import SynthModel
 
 
@@ -66,7 +60,7 @@ def main() -> None:
     model = SynthModel()
     shift = float(dataset.config["male_freq_shift_khz"])
 
-    folds = loao(study)
+    folds = study.animal_folds()
     calls = truth_rows(dataset, study.table.truth_call_id.to_numpy())
     llr = oracle.across_animals_llr(model, calls, experiment="sex", male_freq_shift=shift)
     oracle_here = per_animal((llr > 0).astype(int) == study.labels, study.animals, study.labels)

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from usvlib.dataset import load_dataset
-from usvlib.experiments import load_study
 from usvlib.models.cnn import EfficientCNN, PaperCNN
-from usvlib.profiles import get_profile
+from usvlib.paper.profiles import get_profile
+from usvlib.paper.study import load_study
 from usvlib.schedule import Schedule, Stage
 from usvlib.train import balanced_accuracy, fit_network, predict_scores
 
@@ -69,7 +69,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     if args.data is None:
-        from usvlib.reproduce import prepare_synthetic
+        from usvlib.paper.reproduce import prepare_synthetic
 
         data = prepare_synthetic("default")
     else:

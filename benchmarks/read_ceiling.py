@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from usvlib.crossval import first_folds_of_each_class, validation_split
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import first_folds_of_each_class, validation_split
-from usvlib.experiments import load_study, loao, truth_rows
 from usvlib.models.cnn import CallCNN
-from usvlib.reproduce import prepare_synthetic
+from usvlib.paper.reproduce import prepare_synthetic
+from usvlib.paper.study import load_study
 from usvlib.synth import oracle
+from usvlib.synth.diagnostics import truth_rows
 from usvlib.synth.model import FAMILIES, SynthModel
 from usvlib.synth.population import visible
 
@@ -106,7 +107,7 @@ def main() -> None:
     z = np.where(mask, (np.nan_to_num(truth) - mean) / sd, 0.0).astype(np.float32)
     x, z_t, mask_t = torch.as_tensor(study.calls), torch.as_tensor(z), torch.as_tensor(mask, dtype=torch.float32)
 
-    everyone = loao(study)
+    everyone = study.animal_folds()
     folds = first_folds_of_each_class(everyone, study.labels, args.folds)
     print(f"{len(folds)} left-out animals, default profile, seed {seed}, input {tuple(x.shape[1:])}")
     print("r of each read parameter with the truth: " + ", ".join(SHAPE_LATENTS))

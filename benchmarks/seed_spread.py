@@ -1,6 +1,6 @@
 """How much the across-animal sex network's accuracy depends on its seed (synthetic data).
 
-The profile's DNN (``experiments.across_animals_dnn``: the CPU network on call images in the
+The profile's DNN (``paper.fig3.across_animals_dnn``: the CPU network on call images in the
 default profile) is cross-validated leave-one-animal-out once per seed; the seed drives the
 initial weights, the batches and which training mice are held out for validation. Seed 0 is the
 published run (its folds come from the cache ``make reproduce`` filled). The spread says how large
@@ -19,8 +19,9 @@ import argparse
 import numpy as np
 
 from usvlib.dataset import load_dataset
-from usvlib.experiments import across_animals_dnn, load_study, loao
-from usvlib.reproduce import prepare_synthetic
+from usvlib.paper.fig3 import across_animals_dnn
+from usvlib.paper.reproduce import prepare_synthetic
+from usvlib.paper.study import load_study
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     if len(seeds) < 2:
         raise SystemExit("give at least two seeds, e.g. --seeds 0,1")
     study = load_study(load_dataset(prepare_synthetic(args.profile, progress=False)), args.profile, progress=False)
-    folds = loao(study)
+    folds = study.animal_folds()
     names = [f.name for f in folds]
     accuracy = {}
     for seed in seeds:

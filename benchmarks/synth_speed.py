@@ -21,7 +21,7 @@ import numpy as np
 import soundfile as sf
 
 from usvlib._parallel import default_workers
-from usvlib.profiles import get_profile
+from usvlib.paper.profiles import get_profile
 from usvlib.synth.generate import generate_dataset
 from usvlib.synth.model import SynthModel
 
@@ -51,7 +51,7 @@ def main() -> None:
         (tmp / "noise").mkdir()
         baseline = noise_only(tmp / "noise", profile)
         started = time.perf_counter()
-        generate_dataset(tmp / "synth", profile, workers=workers)
+        generate_dataset(tmp / "synth", profile.synth, seed=profile.seed, name=profile.name, workers=workers)
         synth = time.perf_counter() - started
         audio_s = sum(p.stat().st_size for p in (tmp / "noise").glob("*.wav")) / 2 / SynthModel().rate_hz
     finally:

@@ -1,6 +1,6 @@
 """How long the trainings of a profile's run took: the sum of the cached folds' fit times.
 
-Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.evaluate``).
+Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.crossval``).
 After ``make reproduce`` (or ``PROFILE=quick``), this script finds, for each analysis of Figs
 3-5, the newest cached run on the profile's synthetic data made by the current code, and adds
 its folds up: the number the training budget is about (notebook start-up, data loading and
@@ -16,9 +16,10 @@ import json
 
 import numpy as np
 
+from usvlib.crossval import cached_runs
 from usvlib.dataset import load_dataset
-from usvlib.evaluate import cached_runs
-from usvlib.experiments import load_study
+from usvlib.paper.runners import linear_code, network_code, reference_code
+from usvlib.paper.study import load_study
 from usvlib.paths import synthetic_dir
 
 FIGURE_ANALYSES = ("fig3-", "fig4-", "fig5-")
@@ -29,7 +30,11 @@ FIGURE_ANALYSES = ("fig3-", "fig4-", "fig5-")
 def newest_runs(study_key: str) -> dict:
     """{analysis name: its newest cached run folder} of Figs 3-5, for one study and the current code."""
     runs = {}
-    for run in reversed(cached_runs(study_key)):  # oldest first: newer runs overwrite
+    found = [
+        run for code in (network_code(), linear_code(), reference_code()) for run in cached_runs(study_key, code=code)
+    ]
+    found.sort(key=lambda run: (run / "config.json").stat().st_mtime)
+    for run in found:  # oldest first: newer runs overwrite
         name = json.loads((run / "config.json").read_text())["name"]
         if name.startswith(FIGURE_ANALYSES):
             runs[name] = run

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from usvlib.profiles import SynthScale, get_profile
+from usvlib.paper.profiles import get_profile
+from usvlib.synth.scale import SynthScale
 
 # the tests use their own cache folder, never the project's data/cache
 os.environ.setdefault("USVLIB_CACHE", str(Path(__file__).parent.parent / "build" / "test-cache"))
@@ -30,14 +31,19 @@ def quick_dataset(tmp_path_factory) -> Path:
     """The quick profile's synthetic dataset (≈1 500 USVs), generated once."""
     from usvlib.synth.generate import generate_dataset
 
-    return generate_dataset(tmp_path_factory.mktemp("quick") / "data", "quick", workers=2)
+    quick = get_profile("quick")
+    return generate_dataset(
+        tmp_path_factory.mktemp("quick") / "data", quick.synth, seed=quick.seed, name="quick", workers=2
+    )
 
 
 @pytest.fixture(scope="session")
 def tiny_dataset_master(tmp_path_factory) -> Path:
     from usvlib.synth.generate import generate_dataset
 
-    return generate_dataset(tmp_path_factory.mktemp("tiny") / "data", TINY, workers=1)
+    return generate_dataset(
+        tmp_path_factory.mktemp("tiny") / "data", TINY.synth, seed=TINY.seed, name=TINY.name, workers=1
+    )
 
 
 @pytest.fixture

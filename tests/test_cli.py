@@ -31,10 +31,18 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     assert res.returncode == 2 and "no manifest" in res.stderr
 
 
-def test_profiles_and_help():
+def test_profiles_version_and_help():
     res = _run("profiles")
     assert res.returncode == 0 and "quick" in res.stdout and "paper" in res.stdout
+    import usvlib
+
+    assert _run("--version").stdout.strip() == f"usvlib {usvlib.__version__}"
     assert _run("--help").returncode == 0
+    for command in ("synth", "verify", "reproduce", "detect", "extract", "profiles"):
+        res = _run(command, "--help")
+        # what it does, where it writes, and an example of its use
+        assert res.returncode == 0 and f"example:\n  usvlib {command}" in res.stdout, command
+        assert "write" in res.stdout.lower(), command
 
 
 def test_detect_command(tmp_path):

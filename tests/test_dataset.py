@@ -1,13 +1,12 @@
 import gzip
 import os
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from usvlib.dataset import FEATURES_DIR, FEATURES_NAME, load_dataset, load_properties, load_user_recordings, usv_counts
+from usvlib.dataset import FEATURES_DIR, FEATURES_NAME, load_dataset, usv_counts
 from usvlib.errors import DatasetError, ManifestError
+from usvlib.formats import load_properties
 from usvlib.manifest import write_manifest
 
 from conftest import REPO, SHARED
@@ -165,38 +164,3 @@ def test_wrong_column_count(tmp_path):
     path.write_text("1,2,3\n4,5,6\n")
     with pytest.raises(DatasetError, match="has 3 columns"):
         load_properties(path)
-
-
-def test_user_manifest(tiny_dataset, tmp_path):
-    sex_dir = tiny_dataset / "Data/RawRecordings/Sex"
-    csv = tmp_path / "mine.csv"
-    pd.DataFrame(
-        {
-            "path": [str(sex_dir / "Rfem_Afem01.wav"), str(sex_dir / "Rmale_Afem01.wav")],
-            "animal": ["f1", "m1"],
-            "sex": ["F", "male"],
-        }
-    ).to_csv(csv, index=False)
-    ds = load_user_recordings(csv)
-    assert ds.kind == "user"
-    assert ds.recordings.sex.tolist() == ["female", "male"]
-    assert ds.recordings.rate_hz.tolist() == [300_000, 300_000]
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("path,animal\nx.wav,a\n", "sex or group"),
-        ("path,animal,sex\n", "no recordings"),
-        ("path,animal,sex\nmissing.wav,a,female\n", "do not exist"),
-        ("path,animal,sex\nREC,a,female\nREC,a,male\n", "more than one sex"),
-        ("path,animal,sex\nREC,a,hermaphrodite\n", "unknown sex"),
-        ("path,animal,sex\nREC,,female\n", "no animal on line"),
-    ],
-)
-def test_user_manifest_errors(tiny_dataset, tmp_path, content, message):
-    rec = str(Path(tiny_dataset) / "Data/RawRecordings/Sex/Rfem_Afem01.wav")
-    csv = tmp_path / "bad.csv"
-    csv.write_text(content.replace("REC", rec))
-    with pytest.raises(DatasetError, match=message):
-        load_user_recordings(csv)

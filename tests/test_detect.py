@@ -4,16 +4,9 @@ import pytest
 from signals import RATE, noise, place, tone
 
 from usvlib.audio import write_wav
-from usvlib.detect import (
-    DetectorParams,
-    detect,
-    detect_many,
-    evaluate,
-    evaluate_reference_clips,
-    read_intervals,
-)
-from usvlib.errors import ConfigError
-from usvlib.paths import reference_clips_dir
+from usvlib.detect import DetectorParams, detect_file, detect_many, detect_samples
+from usvlib.errors import AudioError, ConfigError
+from usvlib.metrics import score_detections
 
 
 def _write(tmp_path, x, name="rec.wav"):
@@ -29,7 +22,7 @@ def test_planted_calls_are_found_with_their_times(tmp_path):
             return 60_000 + sign * 15_000 * t / t[-1]
 
         place(x, tone(sweep, b - a, amplitude=0.02), a)
-    calls = detect(_write(tmp_path, x))
+    calls = detect_file(_write(tmp_path, x))
     assert len(calls) == len(truth)
     np.testing.assert_allclose(calls.onset_s, [a for a, _ in truth], atol=0.003)
     np.testing.assert_allclose(calls.offset_s, [b for _, b in truth], atol=0.003)
@@ -50,13 +43,13 @@ def test_recall_on_planted_calls_in_noise(tmp_path):
 
         place(x, tone(sweep, d, amplitude=rng.uniform(0.005, 0.05)), a)
         truth.append((a, a + d))
-    score = evaluate(pd.DataFrame(truth, columns=["onset_s", "offset_s"]), detect(_write(tmp_path, x)))
+    score = score_detections(pd.DataFrame(truth, columns=["onset_s", "offset_s"]), detect_file(_write(tmp_path, x)))
     assert score.recall >= 0.95 and score.precision >= 0.95
 
 
 def test_silence_and_noise_give_no_calls(tmp_path):
-    assert len(detect(_write(tmp_path, np.zeros(RATE)))) == 0
-    assert len(detect(_write(tmp_path, noise(5.0), "noise.wav"))) == 0
+    assert len(detect_file(_write(tmp_path, np.zeros(RATE)))) == 0
+    assert len(detect_file(_write(tmp_path, noise(5.0), "noise.wav"))) == 0
 
 
 def test_clicks_and_low_frequency_noise_are_not_calls(tmp_path):
@@ -67,7 +60,7 @@ def test_clicks_and_low_frequency_noise_are_not_calls(tmp_path):
         x[i : i + 60] += 0.1 * rng.standard_normal(60) * np.exp(-np.arange(60) / 20)
     low = tone(8_000, 1.0, amplitude=0.2)  # a loud 8 kHz hum for a second
     place(x, low, 1.5)
-    assert len(detect(_write(tmp_path, x))) == 0
+    assert len(detect_file(_write(tmp_path, x))) == 0
 
 
 def test_the_15_ms_merge_rule(tmp_path):
@@ -76,7 +69,7 @@ def test_the_15_ms_merge_rule(tmp_path):
     place(x, tone(72_000, 0.03, amplitude=0.02), 0.24)  # 10 ms gap: one USV
     place(x, tone(70_000, 0.03, amplitude=0.02), 0.5)
     place(x, tone(72_000, 0.03, amplitude=0.02), 0.555)  # 25 ms gap: two USVs
-    calls = detect(_write(tmp_path, x))
+    calls = detect_file(_write(tmp_path, x))
     assert len(calls) == 3
     assert calls.duration_s.iloc[0] == pytest.approx(0.07, abs=0.004)
 
@@ -88,25 +81,8 @@ def test_other_sampling_rates(tmp_path):
     sel = (t > 0.4) & (t < 0.45)
     x[sel] += 0.02 * np.sin(2 * np.pi * 65_000 * t[sel])
     path = write_wav(tmp_path / "r250.wav", x, rate)
-    calls = detect(path)
+    calls = detect_file(path)
     assert len(calls) == 1 and calls.onset_s.iloc[0] == pytest.approx(0.4, abs=0.002)
-
-
-def test_evaluate_one_to_one():
-    ref = pd.DataFrame({"onset_s": [0.0, 1.0, 2.0], "offset_s": [0.1, 1.1, 2.1]})
-    det = pd.DataFrame({"onset_s": [0.01, 0.05, 1.5, 2.0], "offset_s": [0.04, 0.09, 1.6, 2.12]})
-    s = evaluate(ref, det)  # two detections split the first call: only one may match it
-    assert (s.n_matched, s.precision, s.recall) == (2, 0.5, pytest.approx(2 / 3))
-    assert s.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
-    assert evaluate(ref, ref).f1 == 1.0
-    empty = evaluate(ref, det.iloc[:0])
-    assert empty.f1 == 0.0 and empty.recall == 0.0
-
-
-def test_read_intervals_with_decimal_commas(tmp_path):
-    p = tmp_path / "msa.csv"
-    p.write_text('"0,0775","0,0811"\n"0,1773","0,2065"\n')
-    assert read_intervals(p).onset_s.tolist() == [0.0775, 0.1773]
 
 
 def test_batch_reports_unreadable_files_and_goes_on(tmp_path):
@@ -124,10 +100,25 @@ def test_parameters_are_checked():
         DetectorParams(median_frames=4)
 
 
-def test_real_clips_as_well_as_the_other_tools():
-    table = evaluate_reference_clips(reference_clips_dir())
-    pooled = table[table.recording == "all"].set_index("detector")
-    assert pooled.loc["usvlib", "n_reference"] == 96
-    # DeepSqueak, MUPET and VocalMat score 0.97-0.99 on these clips; usvlib must be in that league
-    assert pooled.loc["usvlib", "f1"] >= 0.95
-    assert {"DeepSqueak", "MUPET", "VocalMat"} <= set(pooled.index)
+def test_samples_in_memory_give_the_table_of_the_file(tmp_path):
+    """detect_samples on an array finds what detect_file finds in the same samples written as a
+    16-bit WAV, float and int16 alike."""
+    x = place(place(noise(2.0), tone(70_000, 0.05, amplitude=0.02), 0.3), tone(55_000, 0.1, amplitude=0.02), 1.2)
+    path = _write(tmp_path, x)
+    from_file = detect_file(path).drop(columns="recording")
+    pcm = np.clip(np.rint(np.clip(x, -1, 1) * 32768.0), -32768, 32767).astype(np.int16)
+    for samples in (pcm, pcm / 32768.0):
+        in_memory = detect_samples(samples, rate_hz=RATE).drop(columns="recording")
+        assert len(in_memory) == 2
+        pd.testing.assert_frame_equal(in_memory, from_file, check_dtype=False)
+
+
+def test_samples_in_memory_are_checked():
+    with pytest.raises(AudioError, match="mono"):
+        detect_samples(np.zeros((2, RATE)), rate_hz=RATE)
+    with pytest.raises(AudioError, match="200000 Hz"):
+        detect_samples(np.zeros(48_000), rate_hz=48_000)
+    bad = np.zeros(RATE)
+    bad[10] = np.nan
+    with pytest.raises(AudioError, match="NaN"):
+        detect_samples(bad, rate_hz=RATE, recording="clip.wav")

@@ -6,7 +6,7 @@ import pytest
 
 from usvlib.dataset import load_dataset
 from usvlib.errors import ConfigError
-from usvlib.extract import ExtractParams, extract_dataset, match_to_truth
+from usvlib.extract import ExtractParams, extract_dataset
 
 
 def test_cache_is_built_once_and_invalidated_by_parameters(tiny_dataset, tmp_path):
@@ -65,14 +65,6 @@ def test_detection_is_matched_to_the_truth(tiny_dataset, tmp_path):
     assert matched.mean() > 0.9
     truth = ds.ground_truth.set_index("call_id")
     assert (truth.loc[found.table.truth_call_id[matched], "animal"].to_numpy() == found.table.animal[matched]).all()
-
-
-def test_match_to_truth():
-    import pandas as pd
-
-    truth = pd.DataFrame({"call_id": [10, 11], "onset_s": [0.0, 1.0], "offset_s": [0.1, 1.1]})
-    det = pd.DataFrame({"onset_s": [0.05, 0.5, 1.05], "offset_s": [0.2, 0.6, 1.3]})
-    assert match_to_truth(det, truth).tolist() == [10, -1, 11]
 
 
 def test_bad_choice(tiny_dataset, tmp_path):

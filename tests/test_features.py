@@ -7,7 +7,7 @@ from signals import RATE, noise, place, tone
 from usvlib.audio import write_wav
 from usvlib.dataset import load_dataset
 from usvlib.extract import extract_dataset, recording_products
-from usvlib.features import EXTENDED_COLUMNS, PROPERTY_COLUMNS
+from usvlib.properties import EXTENDED_COLUMNS, PROPERTY_COLUMNS
 
 
 def _properties(tmp_path, call: np.ndarray, *, onset_s: float = 1.0, seconds: float = 2.5) -> pd.Series:

@@ -29,12 +29,20 @@ def _one_thread_each() -> None:
 
 
 def process_map(
-    func: Callable, jobs: Iterable, *, workers: int, progress: bool = False, desc: str = "", unit: str = "it"
+    func: Callable,
+    jobs: Iterable,
+    *,
+    workers: int,
+    progress: bool = False,
+    desc: str = "",
+    unit: str = "it",
+    one_thread_each: bool = True,
 ) -> Iterator:
     """``map(func, jobs)`` over ``workers`` processes (in this process when 1), in order.
 
     Uses fork where the platform has it (works from any ``__main__``, stdin included; the jobs
-    use numpy only), spawn elsewhere.
+    use numpy only), spawn elsewhere. ``one_thread_each``: each worker's BLAS runs one thread
+    (the extraction keeps the library's default, with which its cached products were made).
     """
     jobs = list(jobs)
     bar = None
@@ -50,9 +58,8 @@ def process_map(
                     bar.update()
         else:
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with cf.ProcessPoolExecutor(
-                workers, mp_context=mp.get_context(method), initializer=_one_thread_each
-            ) as pool:
+            initializer = _one_thread_each if one_thread_each else None
+            with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=initializer) as pool:
                 for result in pool.map(func, jobs):
                     yield result
                     if bar is not None:

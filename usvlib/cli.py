@@ -18,16 +18,24 @@ import argparse
 import sys
 import time
 
+import usvlib
 from usvlib.errors import UsvlibError
-from usvlib.profiles import PROFILES
+from usvlib.paper.profiles import PROFILES
 
 
 def _cmd_synth(args) -> int:
     from usvlib.synth.generate import generate_dataset
 
+    profile = PROFILES[args.profile]
     started = time.perf_counter()
     out = generate_dataset(
-        args.out, args.profile, workers=args.workers, overwrite=args.overwrite, progress=not args.quiet
+        args.out,
+        profile.synth,
+        seed=profile.seed,
+        name=profile.name,
+        workers=args.workers,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
     )
     if args.quiet:
         print(out)
@@ -45,7 +53,7 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from usvlib.reproduce import run
+    from usvlib.paper.reproduce import run
 
     summary = run(args.profile, args.data, only=args.only, out_dir=args.out, progress=True)
     total = sum(summary.seconds.values())
@@ -90,38 +98,95 @@ def _cmd_profiles(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="usvlib", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _subcommand(sub, name: str, summary: str, details: str, example: str, func) -> argparse.ArgumentParser:
+    """A subcommand whose --help says what it does, where it writes, and an example."""
+    p = sub.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}.\n\n{details}",
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func)
+    return p
 
-    p = sub.add_parser("synth", help="generate a synthetic dataset in the Donders layout")
-    p.add_argument("--profile", default="quick", choices=list(PROFILES))
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``usvlib`` argument parser (one subcommand per stage)."""
+    parser = argparse.ArgumentParser(
+        prog="usvlib",
+        description=__doc__.split("\n\n")[0]
+        + ": mouse ultrasonic vocalisations, from recordings to sex/strain classifiers (Ivanenko et al. 2020).",
+        epilog="Run 'usvlib COMMAND --help' for what each command writes and an example.",
+    )
+    parser.add_argument("--version", action="version", version=f"usvlib {usvlib.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = _subcommand(
+        sub,
+        "synth",
+        "generate a synthetic dataset in the Donders layout",
+        "Writes DIR/Data/... (recordings, the per-USV table), DIR/MANIFEST.txt and DIR/ground_truth/\n"
+        "(true calls, latent parameters, oracle accuracies). The same profile and seed give the same bytes.",
+        "usvlib synth --profile quick --out /tmp/usv-quick",
+        _cmd_synth,
+    )
+    p.add_argument("--profile", default="quick", choices=list(PROFILES), help="size of the dataset (default: quick)")
     p.add_argument("--out", required=True, help="folder to create")
     p.add_argument("--workers", type=int, default=None, help="processes (default: available CPUs)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=_cmd_synth)
+    p.add_argument("--quiet", action="store_true", help="print only the folder")
 
-    p = sub.add_parser("verify", help="check a dataset folder against its MANIFEST.txt")
-    p.add_argument("dir")
+    p = _subcommand(
+        sub,
+        "verify",
+        "check a dataset folder against its MANIFEST.txt",
+        "Hashes every listed file (SHA256) and names the missing and corrupted ones; writes nothing.\n"
+        "Exit status 1 if any file is missing or differs.",
+        "usvlib verify data/donders --only 'Data/RawRecordings/Sex/*'",
+        _cmd_verify,
+    )
+    p.add_argument("dir", help="the dataset's root folder (holds MANIFEST.txt)")
     p.add_argument("--only", nargs="*", help="relative paths or patterns to check (default: all)")
-    p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("reproduce", help="run the notebooks that regenerate the figures and numbers")
+    p = _subcommand(
+        sub,
+        "reproduce",
+        "run the notebooks that regenerate the paper's figures and numbers",
+        "Executes notebooks/NN_*.ipynb with papermill. The default profile on synthetic data writes\n"
+        "figures/, results/ and the README's numbers; every other run writes build/<profile>-<data>/.\n"
+        "Executed notebooks go to build/<profile>-<data>/notebooks/.",
+        "usvlib reproduce --profile quick --only 00 03",
+        _cmd_reproduce,
+    )
     p.add_argument("--profile", default="default", choices=list(PROFILES))
     p.add_argument("--data", default=None, help="dataset folder (default: the profile's synthetic dataset)")
     p.add_argument("--only", nargs="*", help="notebook numbers to run, e.g. 00 03")
-    p.add_argument("--out", default=None, help="output folder (default: see README)")
-    p.set_defaults(func=_cmd_reproduce)
+    p.add_argument("--out", default=None, help="output folder (default: see above)")
 
-    p = sub.add_parser("detect", help="detect USVs in recordings and write one row per call")
-    p.add_argument("recordings", nargs="+", help="WAV files (any rate >= 200 kHz)")
+    p = _subcommand(
+        sub,
+        "detect",
+        "detect USVs in recordings and write one row per call",
+        "Writes a CSV (recording, onset_s, offset_s, duration_s, frequencies, purity, SNR, score).\n"
+        "A recording that cannot be read is named and skipped; the others are done (exit status 1).",
+        "usvlib detect rec1.wav rec2.wav -o calls.csv",
+        _cmd_detect,
+    )
+    p.add_argument("recordings", nargs="+", help="WAV or FLAC files (any rate >= 200 kHz)")
     p.add_argument("-o", "--output", required=True, help="CSV to write")
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
     p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=_cmd_detect)
 
-    p = sub.add_parser("extract", help="build the per-USV cache (images, lines, marginals, properties)")
+    p = _subcommand(
+        sub,
+        "extract",
+        "build the per-USV cache (images, spectral lines, marginals, 24 properties)",
+        "Writes one HDF5 file under data/cache/extract/ (or $USVLIB_CACHE/extract/), named by a hash\n"
+        "of the inputs, the parameters and the code: a rerun with nothing changed opens it at once.",
+        "usvlib extract data/synthetic/quick --calls detect",
+        _cmd_extract,
+    )
     p.add_argument("dataset", help="dataset folder (Donders layout)")
     p.add_argument(
         "--calls",
@@ -131,14 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=_cmd_extract)
 
-    p = sub.add_parser("profiles", help="list the run profiles")
-    p.set_defaults(func=_cmd_profiles)
+    _subcommand(
+        sub,
+        "profiles",
+        "list the run profiles",
+        "Prints each profile's name, seed and purpose; writes nothing.",
+        "usvlib profiles",
+        _cmd_profiles,
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``usvlib`` command; returns its exit status."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from usvlib.audio import ZIP_SEPARATOR, audio_info
 from usvlib.errors import AudioError, DatasetError
+from usvlib.formats import load_properties
 from usvlib.manifest import MANIFEST_NAME, VerifyReport, verify_manifest
 
 SEX_DIR = "Data/RawRecordings/Sex"
@@ -46,28 +47,9 @@ FEATURES_NAME = (
 PAPER_EXCLUDED = ("Rfem_Afem09",)
 """Recordings the paper left out ("female #9 is missing" in the authors' code)."""
 
-DEFAULT_SEX_CODES = {0: "female", 1: "male"}
-_SEX_WORDS = {"f": "female", "female": "female", "fem": "female", "m": "male", "male": "male"}
 _RECORDING_RE = re.compile(r"^R(fem|male)_Afem(\d+)$", re.IGNORECASE)
 _CORTEXLESS_WORDS = ("cortexless", "emx", "esco", "cx")
 _CONTROL_WORDS = ("control", "ctrl", "wildtype", "wt")
-
-PROPERTY_COLUMNS = {
-    # Donders column -> usvlib column
-    "fileid": "usv_id",
-    "animalid": "animal_id",
-    "sex": "sex",
-    "duration": "duration_s",
-    "avgfreq": "mean_freq_hz",
-    "avgvol": "volume",
-    "direction": "direction",
-    "peaks": "peaks",
-    "breaks": "breaks",
-    "broadband": "broadband",
-    "tremolo": "tremolo",
-    "complex": "complex",
-}
-HUMAN_LABELS = ("direction", "peaks", "breaks", "broadband", "tremolo", "complex")
 
 
 @dataclass
@@ -205,129 +187,28 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
     return rows
 
 
-def _columns_from_name(path: Path) -> list[str]:
-    stem = path.stem
-    if not stem.startswith("features_"):
-        raise DatasetError(f"{path}: expected a file named features_<col>_<col>...csv")
-    return stem[len("features_") :].split("_")
-
-
-def _looks_like_header(first_line: str, columns: list[str]) -> bool:
-    fields = [f.strip().strip('"').lower() for f in first_line.split(",")]
-    return any(f in columns for f in fields)
-
-
-def load_properties(
-    path: str | os.PathLike,
-    *,
-    sex_codes: dict | None = None,
-    on_missing: str = "error",
-    recordings: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Read a Donders per-USV table (with or without a header row).
+def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[str]) -> pd.DataFrame:
+    """Add each recording's rate, length and channels (``audio_info``) to ``recordings``.
 
     Parameters
     ----------
-    path : path
-        ``features_<col>_<col>...csv``; the column order is taken from the name.
-    sex_codes : dict
-        Numeric sex codes (default ``{0: "female", 1: "male"}``); strings such as ``"f"`` or
-        ``"male"`` are understood anyway.
-    on_missing : {"error", "drop"}
-        What to do with rows that lack a value.
-    recordings : DataFrame, optional
-        The dataset's sex recordings, to name each ``animalid`` (1-based, in file order).
+    recordings : DataFrame
+        With a ``path`` column.
+    skip_unreadable : bool
+        Leave out the recordings that cannot be used (each noted in ``notes``) instead of raising.
+    notes : list of str
+        Appended to.
 
     Returns
     -------
-    table, notes
-        The table with usvlib column names, and notes on what was inferred.
+    DataFrame
+        With ``rate_hz``, ``n_frames``, ``duration_s`` and ``n_channels``.
+
+    Raises
+    ------
+    DatasetError
+        Listing every recording that cannot be used, unless ``skip_unreadable``.
     """
-    path = Path(path)
-    notes: list[str] = []
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file - the per-USV properties table is missing")
-    columns = _columns_from_name(path)
-    with open(path, encoding="utf-8-sig") as fh:
-        first = fh.readline()
-    if not first.strip():
-        raise DatasetError(f"{path}: the table is empty - re-copy it from the dataset")
-    header = _looks_like_header(first, columns)
-    try:
-        raw = pd.read_csv(path, header=0 if header else None, encoding="utf-8-sig", skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise DatasetError(f"{path}: cannot be parsed as CSV ({exc}) - check the file") from None
-    if raw.shape[1] != len(columns):
-        raise DatasetError(
-            f"{path}: has {raw.shape[1]} columns but its name lists {len(columns)} ({', '.join(columns)})"
-            " - the file does not match its name"
-        )
-    raw.columns = columns
-    incomplete = raw.isna().any(axis=1)
-    if incomplete.any():
-        rows = (np.flatnonzero(incomplete.to_numpy()) + (2 if header else 1))[:10]
-        cols = sorted(raw.columns[raw.isna().any()])
-        n_bad = int(incomplete.sum())
-        msg = (
-            f"{path}: {n_bad} row{'s' if n_bad > 1 else ''} without a value (line{'s' if n_bad > 1 else ''} "
-            f"{', '.join(map(str, rows))}{' ...' if n_bad > 10 else ''}; column{'s' if len(cols) > 1 else ''} "
-            f"{', '.join(cols)})"
-        )
-        if on_missing == "error":
-            raise DatasetError(msg + " - fill them in, or pass on_missing='drop' to leave those rows out")
-        notes.append(msg + ": left out")
-        raw = raw[~incomplete]
-    table = raw.rename(columns={k: v for k, v in PROPERTY_COLUMNS.items() if k in raw.columns})
-
-    if "sex" in table:
-        table["sex"] = _decode_sex(table["sex"], sex_codes or DEFAULT_SEX_CODES, path)
-    if "duration_s" in table and table.duration_s.median() > 5:
-        table["duration_s"] = table.duration_s / 1e3
-        notes.append(f"{path.name}: durations look like milliseconds (median > 5): converted to seconds")
-    if "mean_freq_hz" in table and table.mean_freq_hz.median() < 1e3:
-        table["mean_freq_hz"] = table.mean_freq_hz * 1e3
-        notes.append(f"{path.name}: mean frequencies look like kHz (median < 1000): converted to Hz")
-    for col in ("usv_id", "animal_id", "direction", "peaks", "breaks", "tremolo", "complex"):
-        if col in table:
-            table[col] = table[col].astype(int)
-    if "animal_id" in table and recordings is not None and len(recordings):
-        table.insert(2, "animal", _animal_names(table, recordings, notes))
-    return table.reset_index(drop=True), notes
-
-
-def _decode_sex(values: pd.Series, codes: dict, path: Path) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values):
-        unknown = sorted(set(values.unique()) - set(codes))
-        if unknown:
-            raise DatasetError(
-                f"{path}: sex codes {unknown} are not in {codes} - pass sex_codes={{code: 'female'|'male'}}"
-            )
-        return values.map(codes)
-    decoded = values.astype(str).str.strip().str.lower().map(_SEX_WORDS)
-    if decoded.isna().any():
-        bad = sorted(values[decoded.isna()].astype(str).unique())[:5]
-        raise DatasetError(f"{path}: unknown sex values {bad} - use f/m, female/male or numeric codes")
-    return decoded
-
-
-def _animal_names(table: pd.DataFrame, recordings: pd.DataFrame, notes: list[str]) -> pd.Series:
-    """Recording name of each ``animalid`` (1-based in file order), checked against sex."""
-    order = recordings.reset_index(drop=True)
-    mapping = {i + 1: r.recording for i, r in order.iterrows()}
-    sex_of = {i + 1: r.sex for i, r in order.iterrows()}
-    ids = table.animal_id
-    if "sex" in table:
-        mismatch = ids.map(sex_of) != table.sex
-        if mismatch.any() or not ids.isin(list(mapping)).all():
-            notes.append(
-                "animalid does not follow the recordings' file order (female 01-10, male 01-08): "
-                "animals are named 'animal<id>' instead"
-            )
-            return "animal" + ids.astype(str)
-    return ids.map(mapping)
-
-
-def _read_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[str]) -> pd.DataFrame:
     info_rows, problems = [], []
     for r in recordings.itertuples(index=False):
         try:
@@ -349,7 +230,7 @@ def _read_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[s
             raise DatasetError(
                 f"{len(problems)} recording(s) cannot be used:\n  "
                 + "\n  ".join(problems)
-                + "\n(pass skip_unreadable=True, or --skip-unreadable, to continue without them)"
+                + "\n(repair or remove them, or pass skip_unreadable=True to continue without them)"
             )
         notes.extend(problems)
         recordings = recordings[recordings.rate_hz.notna()].reset_index(drop=True)
@@ -419,7 +300,7 @@ def load_dataset(
             report.raise_if_bad()
 
     if read_headers:
-        recordings = _read_headers(recordings, skip_unreadable, notes)
+        recordings = read_recording_headers(recordings, skip_unreadable, notes)
 
     properties = None
     if features.is_file():
@@ -443,84 +324,6 @@ def load_dataset(
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return Dataset(root, kind, recordings, properties, ground_truth, config, oracle, report, notes)
-
-
-# ---------------------------------------------------------------------------------------------
-# a user's own recordings
-
-
-def load_user_recordings(
-    manifest_csv: str | os.PathLike, *, read_headers: bool = True, skip_unreadable: bool = False
-) -> Dataset:
-    """Load recordings listed in a CSV with columns ``path, animal`` and ``sex`` and/or ``group``.
-
-    Relative paths are taken from the CSV's folder. Every row must name an existing file, and
-    an animal must have one sex (or group) throughout.
-    """
-    manifest_csv = Path(manifest_csv)
-    if not manifest_csv.is_file():
-        raise DatasetError(f"{manifest_csv}: no such file - write a CSV with columns path,animal,sex")
-    try:
-        table = pd.read_csv(manifest_csv, dtype=str, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DatasetError(f"{manifest_csv}: cannot be read as CSV ({exc})") from None
-    table.columns = [c.strip().lower() for c in table.columns]
-    missing = [c for c in ("path", "animal") if c not in table]
-    if missing or not ({"sex", "group"} & set(table.columns)):
-        raise DatasetError(
-            f"{manifest_csv}: needs columns path, animal and sex or group (has: {', '.join(table.columns)})"
-        )
-    if table.empty:
-        raise DatasetError(f"{manifest_csv}: lists no recordings")
-    for col in ("path", "animal"):
-        blank = table[col].isna() | (table[col].str.strip() == "")
-        if blank.any():
-            lines = ", ".join(str(i + 2) for i in np.flatnonzero(blank.to_numpy())[:10])
-            raise DatasetError(f"{manifest_csv}: no {col} on line(s) {lines} - every row needs one")
-    base = manifest_csv.parent
-    table["path"] = [str(p if Path(p).is_absolute() else (base / p)) for p in table.path.str.strip()]
-    absent = [p for p in table.path if ZIP_SEPARATOR not in p and not Path(p).is_file()]
-    if absent:
-        raise DatasetError(
-            f"{manifest_csv}: {len(absent)} listed file(s) do not exist: "
-            + ", ".join(absent[:5])
-            + (" ..." if len(absent) > 5 else "")
-        )
-    if "sex" in table:
-        decoded = table.sex.str.strip().str.lower().map(_SEX_WORDS)
-        if decoded.isna().any():
-            bad = sorted(table.sex[decoded.isna()].astype(str).unique())[:5]
-            raise DatasetError(f"{manifest_csv}: unknown sex values {bad} - use female/male (or f/m)")
-        table["sex"] = decoded
-    else:
-        table["sex"] = ""
-    if "group" not in table:
-        table["group"] = table.sex
-    table["group"] = table.group.fillna("").str.strip()
-    conflict = table.groupby("animal")["group"].nunique()
-    conflict = conflict[conflict > 1]
-    if len(conflict):
-        raise DatasetError(
-            f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])}"
-        )
-    recordings = pd.DataFrame(
-        {
-            "recording": [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in table.path],
-            "path": table.path,
-            "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
-            "animal": table.animal.str.strip(),
-            "sex": table.sex,
-            "strain": "",
-            "group": table.group,
-            "used": True,
-        }
-    )
-    notes: list[str] = []
-    if read_headers:
-        recordings = _read_headers(recordings, skip_unreadable, notes)
-    for note in notes:
-        warnings.warn(note, stacklevel=2)
-    return Dataset(manifest_csv.parent, "user", recordings, notes=notes)
 
 
 def usv_counts(dataset: Dataset) -> pd.DataFrame:

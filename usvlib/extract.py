@@ -15,7 +15,6 @@ memory stays bounded whatever their length; recordings are shared among worker p
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import hashlib
 import json
@@ -31,13 +30,17 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
 import usvlib
+from usvlib._fingerprint import code_fingerprint as _code_fingerprint
 from usvlib._io import atomic_path
+from usvlib._parallel import default_workers, process_map
 from usvlib.audio import audio_info, iter_blocks
 from usvlib.dataset import Dataset, load_dataset
-from usvlib.detect import DetectorParams, detect
+from usvlib.detect import DetectorParams, detect_file
 from usvlib.errors import ConfigError
-from usvlib.features import EXTENDED_COLUMNS, PropertyParams, call_properties
+from usvlib.features import PropertyParams, call_properties
+from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
+from usvlib.properties import EXTENDED_COLUMNS
 from usvlib.spectrogram import (
     CANVAS_BINS,
     IMAGE_SHAPE,
@@ -203,41 +206,26 @@ def recording_products(
 # a dataset
 
 
-CODE_FILES = ("detect.py", "spectrogram.py", "features.py", "extract.py", "audio.py")
+def code_fingerprint(source: str = "truth") -> str:
+    """Fingerprint of the code that makes the cache (docstrings left out): changed code, new
+    cache. The detector's code counts only where it found the calls (``source="detect"``)."""
+    from usvlib import audio, detect, extract, features, properties, spectrogram
 
-
-def code_fingerprint() -> str:
-    """Hash of the code that makes the cache: changed code, new cache."""
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in CODE_FILES:
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()[:12]
+    modules = [audio, spectrogram, properties, features, extract]
+    if source == "detect":
+        modules += [detect.frames, detect.events, detect]
+    return _code_fingerprint(*modules)
 
 
 def _recording_job(job: dict) -> tuple[int, dict, pd.DataFrame]:
     path = job["path"]
     if job["source"] == "detect":
-        calls = detect(path, job["detector"])
+        calls = detect_file(path, job["detector"])
     else:
         calls = job["truth"]
     calls = calls.sort_values("onset_s").reset_index(drop=True)
     products = recording_products(path, calls, job["params"])
     return job["index"], products, calls
-
-
-def match_to_truth(detected: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
-    """For each detected call, the ``call_id`` of the true call it overlaps most (-1 if none)."""
-    out = np.full(len(detected), -1, np.int64)
-    if len(detected) == 0 or len(truth) == 0:
-        return out
-    d = detected[["onset_s", "offset_s"]].to_numpy(float)
-    t = truth[["onset_s", "offset_s"]].to_numpy(float)
-    overlap = np.minimum(d[:, None, 1], t[None, :, 1]) - np.maximum(d[:, None, 0], t[None, :, 0])
-    best = overlap.argmax(axis=1)
-    hit = overlap[np.arange(len(d)), best] > 0
-    out[hit] = truth.call_id.to_numpy()[best[hit]]
-    return out
 
 
 @dataclass
@@ -278,7 +266,7 @@ def extract_dataset(
     dataset: Dataset | str | os.PathLike,
     *,
     calls: str = "auto",
-    experiments: tuple[str, ...] = ("sex", "strain"),
+    experiments: tuple[str, ...] | None = None,
     params: ExtractParams = ExtractParams(),
     detector: DetectorParams = DetectorParams(),
     workers: int | None = None,
@@ -293,28 +281,30 @@ def extract_dataset(
     calls : {"auto", "detect", "truth"}
         Where call times come from: the detector, or the dataset's ground truth (synthetic data
         only). "auto" uses the truth when there is one.
-    experiments : tuple
-        Which recordings: the sex and/or the strain experiment (used recordings only).
+    experiments : tuple of str, optional
+        Which recordings: those of these experiments (``"sex"``, ``"strain"``, a user
+        manifest's ``"user"`` or its own names); default every used recording of the dataset.
     workers : int, optional
         Processes (default: the available CPUs, at most 8).
     cache : path, optional
         Folder of the cache files (default ``data/cache/extract``).
     """
-    from usvlib.synth.generate import default_workers
-
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     if calls not in ("auto", "detect", "truth"):
         raise ConfigError(f"calls must be 'auto', 'detect' or 'truth', got {calls!r}")
     source = ("truth" if ds.ground_truth is not None else "detect") if calls == "auto" else calls
     if source == "truth" and ds.ground_truth is None:
         raise ConfigError(f"{ds.root}: has no ground-truth call times - use calls='detect'")
-    recordings = ds.recordings[ds.recordings.used & ds.recordings.experiment.isin(experiments)].reset_index(drop=True)
+    used = ds.recordings.used
+    if experiments is not None:
+        used = used & ds.recordings.experiment.isin(experiments)
+    recordings = ds.recordings[used].reset_index(drop=True)
     key_data = {
         "dataset": _dataset_fingerprint(ds, recordings, source),
         "source": source,
         "params": dataclasses.asdict(params),
         "detector": dataclasses.asdict(detector) if source == "detect" else None,
-        "code": code_fingerprint(),
+        "code": code_fingerprint(source),
     }
     key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     folder = Path(cache) if cache else cache_dir() / "extract"
@@ -357,7 +347,15 @@ def extract_dataset(
                 "freq_marginal", (0, CANVAS_BINS), "float32", maxshape=(None, CANVAS_BINS)
             ),
         }
-        for index, products, rec_calls in _map(jobs, workers, progress):
+        for index, products, rec_calls in process_map(
+            _recording_job,
+            jobs,
+            workers=workers,
+            progress=progress,
+            desc="extracting",
+            unit="rec",
+            one_thread_each=False,
+        ):
             r = recordings.iloc[index]
             k = len(rec_calls)
             for name, ds_h5 in arrays.items():
@@ -395,32 +393,6 @@ def extract_dataset(
     return Extraction(path, read_table(path), from_cache=False, seconds=time.perf_counter() - started)
 
 
-def _map(jobs: list[dict], workers: int, progress: bool):
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc="extracting", unit="rec")
-    try:
-        if workers <= 1:
-            for job in jobs:
-                yield _recording_job(job)
-                if bar is not None:
-                    bar.update()
-        else:
-            import multiprocessing as mp
-
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context(method)) as pool:
-                for result in pool.map(_recording_job, jobs):
-                    yield result
-                    if bar is not None:
-                        bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _write_table(f: h5py.File, name: str, table: pd.DataFrame) -> None:
     group = f.create_group(name)
     for col in table.columns:
@@ -442,13 +414,3 @@ def read_table(path: str | os.PathLike, name: str = "calls") -> pd.DataFrame:
             values = group[col][...]
             data[col] = values.astype(str) if values.dtype.kind == "S" else values
     return pd.DataFrame(data, columns=columns)
-
-
-def pick_examples(table: pd.DataFrame, column: str, *, per_value: int = 4, seed: int = 0) -> pd.DataFrame:
-    """Up to ``per_value`` random rows for each value of ``column`` (for example galleries)."""
-    rng = np.random.default_rng(seed)
-    parts = []
-    for value, rows in table.groupby(column, sort=True):
-        take = rows.iloc[np.sort(rng.choice(len(rows), size=min(per_value, len(rows)), replace=False))]
-        parts.append(take.assign(_value=value))
-    return pd.concat(parts, ignore_index=True) if parts else table.iloc[:0]

@@ -5,7 +5,8 @@ bins; 0.833 ms hops) with the recording's background level per row. Every proper
 below with its unit in its name; the automatic estimators of the paper's six *human-labelled*
 properties are rules on the spectral line (the frequency of maximal amplitude per frame).
 
-The paper's nine (``PROPERTY_COLUMNS``):
+The paper's nine (``usvlib.properties.PROPERTY_COLUMNS``; names, units and kinds of all 24 are
+in ``usvlib.properties``):
 
 ==============  =========================================================================
 duration_s      offset minus onset
@@ -22,7 +23,7 @@ tremolo         0/1: a periodic 45-120 Hz modulation of the detrended spectral l
 complex         0/1: a second harmonic, or peaks + breaks >= 2
 ==============  =========================================================================
 
-The extended set (``EXTENDED_COLUMNS``) adds: min/max/start/stop frequency and frequency range
+The extended set (``usvlib.properties.EXTENDED_COLUMNS``) adds: min/max/start/stop frequency and frequency range
 of the spectral line, its slope, curvature, standard deviation, skewness and kurtosis, the
 spectral purity, the SNR, the frequency of the loudest point, where in the call the line is
 highest, and the level of the second harmonic.
@@ -35,37 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from usvlib.properties import EXTENDED_COLUMNS
 from usvlib.spectrogram import CANVAS_BIN_HZ, CANVAS_BINS, CANVAS_FMIN_HZ
-
-PROPERTY_COLUMNS = (
-    "duration_s",
-    "mean_freq_hz",
-    "volume_dbfs",
-    "direction",
-    "peaks",
-    "breaks",
-    "broadband",
-    "tremolo",
-    "complex",
-)
-EXTENDED_COLUMNS = PROPERTY_COLUMNS + (
-    "min_freq_hz",
-    "max_freq_hz",
-    "freq_range_hz",
-    "start_freq_hz",
-    "stop_freq_hz",
-    "slope_hz_per_s",
-    "curvature_hz",
-    "line_sd_hz",
-    "line_skewness",
-    "line_kurtosis",
-    "purity",
-    "snr_db",
-    "peak_freq_hz",
-    "peak_time_frac",
-    "harmonic_db",
-)
-LABEL_COLUMNS = ("direction", "peaks", "breaks", "broadband", "tremolo", "complex")
 
 _FREQS = CANVAS_FMIN_HZ + CANVAS_BIN_HZ * np.arange(CANVAS_BINS)
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from usvlib.metrics import balanced_accuracy
 from usvlib.schedule import PAPER_SCHEDULE, Schedule, Stage  # noqa: F401 (re-exported)
 
 _NOISE_BANK: dict[tuple, torch.Tensor] = {}
@@ -97,12 +98,6 @@ def _loss_fn(y: np.ndarray, n_classes: int) -> nn.Module:
     if n_classes == 2:
         return nn.BCEWithLogitsLoss(pos_weight=torch.tensor([weights[1] / weights[0]], dtype=torch.float32))
     return nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
-
-
-def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Mean over the classes present of the fraction predicted correctly (chance = 1/classes)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]))
 
 
 def _as_tensors(x, dtype=torch.float32) -> tuple:

@@ -33,8 +33,8 @@ def test_first_layer_filters_of_every_input_channel_are_shown():
     import matplotlib
 
     matplotlib.use("Agg")
-    from usvlib import plots
     from usvlib.netinfo import call_image_band_names
+    from usvlib.paper import plots
 
     weights = first_layer_filters(CallCNN())
     assert tuple(weights.shape) == (8, 2, 3, 3)  # the fundamental's and the harmonic's bands

@@ -43,8 +43,8 @@ def test_quick_scale(quick_dataset):
 
 
 def test_same_seed_same_bytes(tmp_path):
-    a = gen.generate_dataset(tmp_path / "a", TINY, workers=1)
-    b = gen.generate_dataset(tmp_path / "b", TINY, workers=2)
+    a = gen.generate_dataset(tmp_path / "a", TINY.synth, seed=TINY.seed, name=TINY.name, workers=1)
+    b = gen.generate_dataset(tmp_path / "b", TINY.synth, seed=TINY.seed, name=TINY.name, workers=2)
     assert (a / "MANIFEST.txt").read_bytes() == (b / "MANIFEST.txt").read_bytes()
 
 
@@ -52,14 +52,14 @@ def test_refuses_to_overwrite_and_leaves_nothing_half_written(tmp_path, monkeypa
     out = tmp_path / "ds"
     out.mkdir()
     with pytest.raises(ConfigError, match="already exists"):
-        gen.generate_dataset(out, TINY)
+        gen.generate_dataset(out, TINY.synth)
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(gen, "_write_features_csv", broken)
     with pytest.raises(RuntimeError):
-        gen.generate_dataset(tmp_path / "new", TINY, workers=1)
+        gen.generate_dataset(tmp_path / "new", TINY.synth, seed=TINY.seed, name=TINY.name, workers=1)
     assert list(tmp_path.iterdir()) == [out]  # no partial dataset, no temporary folder
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from usvlib.profiles import get_profile
+from usvlib.paper.profiles import get_profile
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import recenter_effects, sample_animals, sample_calls
 

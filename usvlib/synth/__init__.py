@@ -1,19 +1,21 @@
 """A generative model of mouse USVs that writes datasets in the Donders layout.
 
-``model`` holds every distribution, ``population`` draws mice and calls, ``render`` makes the
-sound, ``oracle`` computes the Bayes-optimal accuracy, ``generate`` writes a dataset.
+``model`` holds every distribution, ``scale`` the size of a dataset, ``population`` draws mice
+and calls, ``render`` makes the sound, ``oracle`` computes the Bayes-optimal accuracy,
+``generate`` writes a dataset; ``diagnostics`` compares classifiers with what the generator
+knows (the learnable ceiling, per-family accuracy).
+
+The core library never imports this package; the paper layer does.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
+from usvlib._fingerprint import code_fingerprint
 
 
 def generator_fingerprint() -> str:
-    """A hash of the generator's source: a dataset made by other code is regenerated."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """A hash of the generator's code (docstrings left out): a dataset made by other code is
+    regenerated. The diagnostics are not part of it: they read a dataset, they do not make it."""
+    from usvlib.synth import generate, model, oracle, population, render, scale
+
+    return code_fingerprint(scale, model, population, render, oracle, generate)

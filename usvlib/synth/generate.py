@@ -38,7 +38,6 @@ from usvlib._parallel import default_workers, process_map
 from usvlib._seeding import rng_for
 from usvlib.errors import ConfigError
 from usvlib.manifest import write_manifest
-from usvlib.profiles import Profile, get_profile
 from usvlib.synth import generator_fingerprint, oracle
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import (
@@ -48,6 +47,7 @@ from usvlib.synth.population import (
     sample_calls,
 )
 from usvlib.synth.render import render_recording
+from usvlib.synth.scale import SynthScale
 
 SEX_DIR = "Data/RawRecordings/Sex"
 STRAIN_ZIP = "Data/RawRecordings/Strain/RecordingsCortexless.zip"
@@ -88,21 +88,27 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> dict:
 
 def generate_dataset(
     out_dir: str | os.PathLike,
-    profile: str | Profile = "quick",
+    scale: SynthScale,
     *,
+    seed: int = 0,
+    name: str = "custom",
     model: SynthModel | None = None,
     workers: int | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> Path:
-    """Generate the synthetic dataset of ``profile`` into ``out_dir``.
+    """Generate a synthetic dataset of ``scale`` into ``out_dir``.
 
     Parameters
     ----------
     out_dir : path
         Folder to create. It must not exist unless ``overwrite`` is true.
-    profile : str or Profile
-        Its ``synth`` scale and ``seed`` decide the size and every random draw.
+    scale : SynthScale
+        The size of the dataset (a run profile's ``synth``: ``usvlib.paper.profiles``).
+    seed : int
+        Decides every random draw.
+    name : str
+        What the dataset's README and configuration call it (the profile's name).
     model : SynthModel, optional
         The generative model (default: ``SynthModel()``, documented in ``usvlib.synth.model``).
     workers : int, optional
@@ -117,8 +123,18 @@ def generate_dataset(
     -------
     Path
         ``out_dir``.
+
+    Raises
+    ------
+    ConfigError
+        If ``out_dir`` exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> from usvlib.paper.profiles import get_profile
+    >>> quick = get_profile("quick")
+    >>> generate_dataset("/tmp/usv-quick", quick.synth, seed=quick.seed, name="quick")  # doctest: +SKIP
     """
-    profile = get_profile(profile)
     model = model or SynthModel()
     out_dir = Path(out_dir)
     if out_dir.exists() and not overwrite:
@@ -126,16 +142,14 @@ def generate_dataset(
     workers = default_workers() if workers is None else int(workers)
     started = time.perf_counter()
 
-    animals = sample_animals(model, profile.synth, profile.seed)
+    animals = sample_animals(model, scale, seed)
     # balance mean frequency on this dataset's own mice (those the paper analysed)
     analysed = animals[(animals.experiment == SEX_EXPERIMENT) & ~animals.animal.isin(EXCLUDED_BY_PAPER)]
     male_freq_shift = oracle.balanced_male_shift(model, analysed)
     calls_by_animal = {
-        a.animal: sample_calls(model, a, profile.seed, male_freq_shift=male_freq_shift) for _, a in animals.iterrows()
+        a.animal: sample_calls(model, a, seed, male_freq_shift=male_freq_shift) for _, a in animals.iterrows()
     }
-    animals, calls_by_animal = recenter_effects(
-        model, animals, calls_by_animal, profile.seed, exclude=EXCLUDED_BY_PAPER
-    )
+    animals, calls_by_animal = recenter_effects(model, animals, calls_by_animal, seed, exclude=EXCLUDED_BY_PAPER)
 
     with atomic_path(out_dir) as tmp:
         tmp.mkdir(parents=True)
@@ -150,7 +164,7 @@ def generate_dataset(
                 {
                     "model": model,
                     "calls": calls_by_animal[a.animal],
-                    "seed": profile.seed,
+                    "seed": seed,
                     "animal": a.animal,
                     "duration_s": a.recording_s,
                     "floor_dbfs": a.floor_dbfs,
@@ -177,9 +191,9 @@ def generate_dataset(
         config = {
             "generator": f"usvlib {usvlib.__version__}",
             "generator_fingerprint": generator_fingerprint(),
-            "profile": profile.name,
-            "seed": profile.seed,
-            "scale": dataclasses.asdict(profile.synth),
+            "profile": name,
+            "seed": seed,
+            "scale": dataclasses.asdict(scale),
             "model_fingerprint": oracle.model_fingerprint(model),
             "male_freq_shift_khz": male_freq_shift,
             "excluded_by_paper": list(EXCLUDED_BY_PAPER),
@@ -189,11 +203,11 @@ def generate_dataset(
         write_json_atomic(gt / "config.json", config)
         write_json_atomic(gt / "oracle.json", compute_oracles(model, calls, animals, male_freq_shift))
         write_text_atomic(gt / "README.md", GROUND_TRUTH_README)
-        write_text_atomic(tmp / "README.txt", _dataset_readme(profile))
+        write_text_atomic(tmp / "README.txt", _dataset_readme(name, seed))
         write_manifest(tmp, known=digests)
     elapsed = time.perf_counter() - started
     if progress:
-        print(f"synthetic dataset ({profile.name}): {len(calls)} calls in {elapsed:.1f} s -> {out_dir}")
+        print(f"synthetic dataset ({name}): {len(calls)} calls in {elapsed:.1f} s -> {out_dir}")
     return out_dir
 
 
@@ -289,10 +303,10 @@ def compute_oracles(model: SynthModel, calls: pd.DataFrame, animals: pd.DataFram
     return out
 
 
-def _dataset_readme(profile: Profile) -> str:
+def _dataset_readme(name: str, seed: int) -> str:
     return (
         "SYNTHETIC DATA - not recordings of mice.\n\n"
-        f"Generated by usvlib {usvlib.__version__} (profile '{profile.name}', seed {profile.seed}) as a\n"
+        f"Generated by usvlib {usvlib.__version__} (profile '{name}', seed {seed}) as a\n"
         "stand-in for the Donders dataset di.dcn.DSC_620840_0003_891 of Ivanenko et al. (2020),\n"
         "in the same layout. The generative model is documented in usvlib/synth/model.py and\n"
         "the truth of every call is in ground_truth/ (see ground_truth/README.md).\n"

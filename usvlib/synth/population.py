@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from usvlib._seeding import rng_for
-from usvlib.profiles import SynthScale
 from usvlib.synth.model import DIRECTIONS, FAMILIES, SLOTS, SynthModel
+from usvlib.synth.scale import SynthScale
 
 MAX_BREAKS = 3
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from usvlib.errors import ConfigError
-from usvlib.results import PAPER_NUMBERS, ResultsStore, render_markdown
+from usvlib.paper.results import PAPER_NUMBERS, ResultsStore, render_markdown
 
 
 def test_record_round_trip(tmp_path):

@@ -1,7 +1,4 @@
-"""Figures: each function takes library results and returns a matplotlib Figure.
-
-Notebooks call these and save the figure; no computation lives here beyond what drawing needs.
-"""
+"""Figures of the dataset, the detection and the properties (Figs 0-2)."""
 
 from __future__ import annotations
 
@@ -10,27 +7,8 @@ import numpy as np
 import pandas as pd
 
 from usvlib.audio import read_audio
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS
 from usvlib.spectrogram import stft_magnitude
-
-SEX_COLORS = {"female": "#c8366b", "male": "#2f6db5"}
-GROUP_COLORS = {**SEX_COLORS, "cortexless": "#e08a1e", "control": "#4f9a5a"}
-
-
-def apply_style() -> None:
-    """A compact, print-friendly style used by every figure."""
-    plt.rcParams.update(
-        {
-            "figure.dpi": 110,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.titlesize": 10,
-            "axes.labelsize": 9,
-            "xtick.labelsize": 8,
-            "ytick.labelsize": 8,
-            "legend.fontsize": 8,
-            "font.family": "DejaVu Sans",
-        }
-    )
 
 
 def calls_per_animal(counts: pd.DataFrame, *, title: str = "USVs per recording") -> plt.Figure:
@@ -95,7 +73,7 @@ GALLERY = (
 )
 
 
-def pick_examples(calls: pd.DataFrame, *, min_level_db: float = 12.0) -> dict:
+def gallery_examples(calls: pd.DataFrame, *, min_level_db: float = 12.0) -> dict:
     """One clear example call per gallery category: the first with a level above ``min_level_db``."""
     out = {}
     for name, rule in GALLERY:
@@ -112,7 +90,7 @@ def call_type_gallery(dataset, *, margin_s: float = 0.015) -> plt.Figure | None:
     if dataset.ground_truth is None:
         return None
     calls = dataset.calls("sex")
-    examples = pick_examples(calls)
+    examples = gallery_examples(calls)
     paths = dict(zip(dataset.recordings.animal, dataset.recordings.path, strict=False))
     n = len(examples)
     cols = 4
@@ -310,7 +288,7 @@ def property_distributions(table: pd.DataFrame, differences: pd.DataFrame, *, gr
                 patch.set_facecolor(SEX_COLORS.get(g, "grey"))
                 patch.set_alpha(0.6)
         star = "*" if row.significant else "n.s."
-        ax.set_title(f"{row.property}: p = {row.p_holm:.2g} ({star}); paper: {row.paper}", fontsize=8)
+        ax.set_title(f"{row.label}: p = {row.p_holm:.2g} ({star}); paper: {row.paper}", fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7) if table[differences.column.iloc[0]].nunique() <= 5 else None
@@ -318,170 +296,12 @@ def property_distributions(table: pd.DataFrame, differences: pd.DataFrame, *, gr
     return fig
 
 
-# ---------------------------------------------------------------------------------------------
-# Figs 3-5: classifiers
-
-
-def model_comparison(
-    table: pd.DataFrame, *, reference: dict | None = None, title: str = "", ylabel: str = "balanced accuracy"
-) -> plt.Figure:
-    """Bars of mean ± SD over folds per model, real and shuffled labels side by side.
-
-    ``table`` has ``model``, ``mean``, ``sd`` and optionally ``labels`` ("real"/"shuffled");
-    ``reference`` draws horizontal lines (e.g. ``{"oracle": 0.84, "paper DNN": 0.767}``).
-    """
-    t = table.copy()
-    if "labels" not in t:
-        t["labels"] = "real"
-    models = list(dict.fromkeys(t.model))
-    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(models)), 3.4))
-    for j, (lab, color) in enumerate((("real", "#3466a5"), ("shuffled", "#b0b7c0"))):
-        part = t[t.labels == lab].set_index("model").reindex(models)
-        if part["mean"].notna().any():
-            ax.bar(
-                np.arange(len(models)) + (j - 0.5) * 0.38,
-                part["mean"],
-                0.38,
-                yerr=part["sd"],
-                capsize=3,
-                color=color,
-                label=f"{lab} labels",
-            )
-    for k, (name, value) in enumerate((reference or {}).items()):
-        if value is not None:
-            ax.axhline(value, ls=["--", ":", "-."][k % 3], color="k", lw=0.9, label=f"{name}: {100 * value:.0f} %")
-    ax.axhline(0.5, color="grey", lw=0.6)
-    ax.set_xticks(range(len(models)))
-    ax.set_xticklabels(models, rotation=15, ha="right", fontsize=8)
-    ax.set_ylim(0.3, 1.0)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def per_animal_bars(per_animal: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """Accuracy on each left-out animal, coloured by group (Fig 3D)."""
-    fig, ax = plt.subplots(figsize=(9, 3))
-    colors = [GROUP_COLORS.get(g, "grey") for g in per_animal.group]
-    ax.bar(range(len(per_animal)), per_animal.accuracy, color=colors)
-    ax.axhline(0.5, color="grey", lw=0.6)
-    ax.set_xticks(range(len(per_animal)))
-    ax.set_xticklabels(per_animal.animal, rotation=90, fontsize=6)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("accuracy on the left-out animal")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def learning_curve(info: dict, *, title: str = "") -> plt.Figure:
-    """Test accuracy and relative weight change per epoch of one fold (Fig 3B)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3))
-    epochs = np.arange(1, len(info["test_curve"]) + 1)
-    ax.plot(epochs, info["test_curve"], "o-", color="#3466a5", label="test accuracy")
-    if info.get("val"):
-        ax.plot(epochs, info["val"], "s--", color="#7a9cc6", label="validation (balanced)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0.3, 1)
-    ax2 = ax.twinx()
-    ax2.plot(epochs, info["weight_change"], "^-", color="#c8366b", label="weight change")
-    ax2.set_ylabel("relative weight change", color="#c8366b")
-    ax.legend(loc="lower left", fontsize=7)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def filters(
-    weights: np.ndarray, *, title: str = "First-layer filters", channel_names: list[str] | None = None
-) -> plt.Figure:
-    """The first convolution's kernels (Fig 3C): (filters, height, width), or (filters, input
-    channels, height, width) with a row of kernels per input channel, named by
-    ``channel_names`` (ignored for one channel)."""
-    weights = np.asarray(weights)
-    if weights.ndim == 3:
-        weights = weights[:, None]
-    n, n_channels = weights.shape[:2]
-    if n_channels == 1:
-        names = []
-    elif channel_names is not None and len(channel_names) == n_channels:
-        names = list(channel_names)
-    else:
-        names = [f"input {c + 1}" for c in range(n_channels)]
-    cols = min(n, 16)
-    rows_per_channel = int(np.ceil(n / cols))
-    rows = rows_per_channel * n_channels
-    fig, axes = plt.subplots(rows, cols, figsize=(0.8 * cols, 0.9 * rows + 0.4), squeeze=False)
-    lim = float(np.abs(weights).max()) or 1.0
-    for c in range(n_channels):
-        block = axes[c * rows_per_channel : (c + 1) * rows_per_channel].flat
-        for ax, w in zip(block, weights[:, c], strict=False):
-            ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower")
-        if names:
-            axes[c * rows_per_channel, 0].set_ylabel(names[c], fontsize=7)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def property_network_accuracy(summary: pd.DataFrame, values: pd.DataFrame) -> plt.Figure:
-    """Spectrogram -> property networks: balanced accuracy vs chance, and per value (Fig 4A-E)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
-    ax = axes[0]
-    x = np.arange(len(summary))
-    ax.bar(x, summary["mean"], yerr=summary["sd"], capsize=3, color="#3466a5")
-    ax.scatter(x, summary["chance"], marker="_", s=400, color="k", label="chance", zorder=3)
-    ax.set_xticks(x)
-    ax.set_xticklabels(summary.property)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("balanced accuracy")
-    ax.legend(fontsize=7)
-    ax.set_title("Spectrogram -> property")
-    ax = axes[1]
-    labels = [f"{p}={v}" for p, v in zip(values.property, values.value, strict=True)]
-    ax.bar(range(len(values)), values.accuracy, color="#3466a5", label="accuracy")
-    ax.plot(range(len(values)), values.share, "k.", label="share of USVs")
-    ax.set_xticks(range(len(values)))
-    ax.set_xticklabels(labels, rotation=90, fontsize=7)
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=7)
-    ax.set_title("Per value")
-    fig.tight_layout()
-    return fig
-
-
-def ridge_weights(weights: pd.DataFrame) -> plt.Figure:
-    """Weights of the ridge classifier on standardised properties (Fig 4I)."""
-    fig, ax = plt.subplots(figsize=(6, 3))
-    ax.bar(range(len(weights)), weights.weight, yerr=weights.sd, capsize=3, color="#3466a5")
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set_xticks(range(len(weights)))
-    ax.set_xticklabels(weights.property, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("weight (towards male)")
-    ax.set_title("Ridge weights on standardised properties")
-    fig.tight_layout()
-    return fig
-
-
-def confusion(matrix: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """A confusion matrix, rows normalised (Fig 5)."""
-    m = matrix.to_numpy(float)
-    m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    im = ax.imshow(m, cmap="viridis", vmin=0, vmax=max(0.5, m.max()))
-    ax.set_xticks(range(len(matrix.columns)))
-    ax.set_xticklabels(matrix.columns, rotation=90, fontsize=6)
-    ax.set_yticks(range(len(matrix.index)))
-    ax.set_yticklabels(matrix.index, fontsize=6)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    fig.colorbar(im, ax=ax, label="share of the row")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+def examples_per_value(table: pd.DataFrame, column: str, *, per_value: int = 4, seed: int = 0) -> pd.DataFrame:
+    """Up to ``per_value`` random rows for each value of ``column`` (for example galleries);
+    the value is in ``_value``."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for value, rows in table.groupby(column, sort=True):
+        take = rows.iloc[np.sort(rng.choice(len(rows), size=min(per_value, len(rows)), replace=False))]
+        parts.append(take.assign(_value=value))
+    return pd.concat(parts, ignore_index=True) if parts else table.iloc[:0]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from usvlib._io import write_json_atomic, write_text_atomic
 from usvlib.errors import ConfigError
+from usvlib.properties import PAPER_PROPERTIES
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,12 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
         "detection F1 of DeepSqueak, MUPET, VocalMat, MSA on the same real clips (best, pooled)", unit="f1"
     ),
     **{
-        f"fig2.{name}.p_holm": PaperNumber(
-            f"{name.replace('_', ' ')}: Wilcoxon rank-sum male vs female (Holm-adjusted p)",
+        f"fig2.{p.name}.p_holm": PaperNumber(
+            f"{p.label}: Wilcoxon rank-sum male vs female (Holm-adjusted p)",
             unit="p_value",
-            statement="significant" if significant else "n.s.",
+            statement="significant" if p.paper_differs else "n.s.",
         )
-        for name, significant in (
-            ("duration", True),
-            ("mean_frequency", False),
-            ("volume", True),
-            ("direction", False),
-            ("peaks", True),
-            ("breaks", True),
-            ("broadband", True),
-            ("tremolo", True),
-            ("complex", True),
-        )
+        for p in PAPER_PROPERTIES
     },
     "fig3.dnn.across_animals": PaperNumber("DNN spectrogram -> sex, leave-one-mouse-out", 0.767, 0.066),
     "fig3.reference.measured_boosting": PaperNumber(
@@ -111,6 +102,20 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig6.fc_correlation.mean": PaperNumber("mean FC-layer correlation", 0.2, unit="correlation"),
     "fig8.dnn.across_animals": PaperNumber("cortexless vs control, DNN", statement="above chance"),
 }
+
+
+def paper_value(key: str) -> float | None:
+    """The paper's value of ``key`` (None where it gives none), for a figure's reference line.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key.
+    """
+    if key not in PAPER_NUMBERS:
+        raise ConfigError(f"unknown result key {key!r}: see usvlib.paper.results.PAPER_NUMBERS")
+    return PAPER_NUMBERS[key].value
+
 
 DATASETS = ("synthetic", "real")
 UNITS = ("fraction", "correlation", "f1", "count", "seconds", "ratio", "hz", "p_value")

@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 
 from usvlib.errors import ConfigError
-from usvlib.profiles import PROFILES, get_profile, with_seed
+from usvlib.paper.profiles import PROFILES, get_profile, with_seed
 
 
 def test_profiles_are_data_in_one_place():

@@ -28,9 +28,9 @@ from pathlib import Path
 from usvlib._io import atomic_path, write_text_atomic
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.errors import DatasetError, NotebookError
+from usvlib.paper.profiles import Profile, get_profile
+from usvlib.paper.results import ResultsStore
 from usvlib.paths import notebooks_dir, project_root, synthetic_dir
-from usvlib.profiles import Profile, get_profile
-from usvlib.results import ResultsStore
 
 README_START = "<!-- numbers:start -->"
 README_END = "<!-- numbers:end -->"
@@ -71,7 +71,9 @@ def prepare_synthetic(profile: str | Profile, *, progress: bool = True) -> Path:
             print(f"regenerating {root}: {reason}")
     elif progress:
         print(f"generating the synthetic dataset of profile '{profile.name}' in {root}")
-    return generate_dataset(root, profile, overwrite=True, progress=progress)
+    return generate_dataset(
+        root, profile.synth, seed=profile.seed, name=profile.name, overwrite=True, progress=progress
+    )
 
 
 def dataset_label(dataset: Dataset) -> str:
@@ -165,9 +167,14 @@ def run(
                         str(tmp),
                         parameters=params,
                         cwd=str(project_root()),
-                        kernel_name=kernel_name,
+                        # the kernel of the Python that runs this (notebooks name "usvlib", the
+                        # project's kernel for JupyterLab, which a bare pip install lacks)
+                        kernel_name=kernel_name or "python3",
                         progress_bar=False,
                         log_output=False,
+                        # the kernel's own log (a transport warning at start, an interrupt at
+                        # shutdown) is not the notebook's output: errors still reach the cells
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                     )
                 except pm.PapermillExecutionError as exc:
                     os.replace(tmp, target)  # keep the failed copy: it holds the traceback
@@ -217,14 +224,17 @@ class NotebookContext:
 
     @property
     def figures_dir(self) -> Path:
+        """``<out>/figures``."""
         return self.out_dir / "figures"
 
     @property
     def results(self) -> ResultsStore:
+        """The run's numbers, ``<out>/results``."""
         return ResultsStore(self.out_dir / "results")
 
     @property
     def label(self) -> str:
+        """'synthetic' or 'real'."""
         return dataset_label(self.dataset)
 
     def record(self, key: str, value: float, **kwargs) -> dict:
@@ -232,6 +242,17 @@ class NotebookContext:
         kwargs.setdefault("source", self.notebook)
         kwargs.setdefault("dataset", self.label)  # a number from other data (real clips) says so
         return self.results.record(key, value, profile=self.profile.name, **kwargs)
+
+    def record_cv(self, key: str, result, **extra) -> dict:
+        """Record a cross-validated accuracy (``crossval.CVResult``): mean and SD over folds, the
+        number of folds, the pooled accuracy and the number of USVs, and ``extra``."""
+        return self.record(
+            key,
+            result.mean,
+            sd=result.sd,
+            n=len(result.folds),
+            extra={"pooled_balanced_accuracy": result.pooled, "n_usvs": len(result.predictions), **extra},
+        )
 
     def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
         """Save ``fig`` as ``figures/<name>.png`` atomically and return its path."""
@@ -254,8 +275,8 @@ def notebook_context(
     Run by hand in JupyterLab without parameters, a notebook uses the quick profile and writes
     under ``build/``.
     """
-    from usvlib.plots import apply_style
-    from usvlib.profiles import with_seed
+    from usvlib.paper.plots import apply_style
+    from usvlib.paper.profiles import with_seed
 
     prof = get_profile(profile) if seed is None else with_seed(profile, seed)
     data = Path(data_dir) if data_dir else prepare_synthetic(prof, progress=True)

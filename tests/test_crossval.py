@@ -1,12 +1,16 @@
 import numpy as np
 import pytest
 
-from usvlib.evaluate import (
+from usvlib.crossval import (
+    class_balanced_mean,
     cross_validate,
     first_folds_of_each_class,
+    grouped_folds,
     leave_one_animal_out,
     random_folds,
+    run_folder,
     shuffled_labels,
+    side_by_side,
     validation_split,
 )
 from usvlib.models.linear import RidgeClosedForm
@@ -65,9 +69,9 @@ def _ridge(x, y):
 def test_real_labels_beat_chance_shuffled_sit_at_chance(toy, tmp_path):
     x, y, animals = toy
     folds = leave_one_animal_out(animals)
-    real = cross_validate("real", _ridge(x, y), folds, y, config={"t": 1}, cache=tmp_path)
+    real = cross_validate("real", _ridge(x, y), folds, y, config={"t": 1}, code="c", cache=tmp_path)
     ys = shuffled_labels(y, seed=0)
-    shuffled = cross_validate("shuffled", _ridge(x, ys), folds, y, config={"t": 2}, cache=tmp_path)
+    shuffled = cross_validate("shuffled", _ridge(x, ys), folds, y, config={"t": 2}, code="c", cache=tmp_path)
     assert real.mean > 0.9
     assert abs(shuffled.pooled - 0.5) < 0.1
 
@@ -86,26 +90,24 @@ def test_cache_and_resume(toy, tmp_path):
         return _ridge(x, y)(fold)
 
     with pytest.raises(RuntimeError):
-        cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+        cross_validate("cv", flaky, folds, y, config={"t": 3}, code="c", cache=tmp_path)
     done_before = len(calls) - 1
     calls.clear()
-    result = cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+    result = cross_validate("cv", flaky, folds, y, config={"t": 3}, code="c", cache=tmp_path)
     assert len(calls) == len(folds) - done_before  # only the folds not yet done
     assert result.from_cache == done_before
-    again = cross_validate("cv", flaky, folds, y, config={"t": 3}, cache=tmp_path)
+    again = cross_validate("cv", flaky, folds, y, config={"t": 3}, code="c", cache=tmp_path)
     assert again.from_cache == len(folds)
-    other = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 4}, cache=tmp_path)
+    other = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 4}, code="c", cache=tmp_path)
     assert other.from_cache == 0
 
 
 def test_a_fold_without_its_file_is_fitted_again(toy, tmp_path):
     """A fold that keeps a file in the run's folder (a trained network) is done only with it."""
-    from usvlib.evaluate import run_folder
-
     x, y, animals = toy
     folds = leave_one_animal_out(animals)
     keep = {folds[0].name: "model.txt"}
-    run = run_folder("keep", {"t": 5}, folds, cache=tmp_path)
+    run = run_folder("keep", {"t": 5}, folds, code="c", cache=tmp_path)
     calls = []
 
     def fit_predict(fold):
@@ -114,9 +116,57 @@ def test_a_fold_without_its_file_is_fitted_again(toy, tmp_path):
             (run / keep[fold.name]).write_text("weights")
         return _ridge(x, y)(fold)
 
-    cross_validate("keep", fit_predict, folds, y, config={"t": 5}, cache=tmp_path, fold_files=keep)
+    cross_validate("keep", fit_predict, folds, y, config={"t": 5}, code="c", cache=tmp_path, fold_files=keep)
     (run / "model.txt").unlink()
     calls.clear()
-    again = cross_validate("keep", fit_predict, folds, y, config={"t": 5}, cache=tmp_path, fold_files=keep)
+    again = cross_validate("keep", fit_predict, folds, y, config={"t": 5}, code="c", cache=tmp_path, fold_files=keep)
     assert calls == [folds[0].name] and again.from_cache == len(folds) - 1
     assert (run / "model.txt").is_file()
+
+
+def test_changed_code_starts_afresh(toy, tmp_path):
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)[:2]
+    first = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 6}, code="v1", cache=tmp_path)
+    same = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 6}, code="v1", cache=tmp_path)
+    changed = cross_validate("cv", _ridge(x, y), folds, y, config={"t": 6}, code="v2", cache=tmp_path)
+    assert (first.from_cache, same.from_cache, changed.from_cache) == (0, 2, 0)
+
+
+def test_grouped_folds_keep_animals_whole():
+    animals = np.array(["a", "a", "b", "c", "c", "d", "e"])
+    folds = grouped_folds(animals, 2)
+    assert [f.name for f in folds] == ["group00", "group01"]
+    assert [sorted(set(animals[f.test])) for f in folds] == [["a", "c", "e"], ["b", "d"]]
+    assert [f.train.tolist() for f in folds] == [[2, 5], [0, 1, 3, 4, 6]]
+
+
+def test_class_balanced_mean_averages_the_classes_first(toy, tmp_path):
+    """Two female folds at 1.0 and 0.0 and one male fold at 1.0: the plain mean over folds is
+    2/3, the mean of the classes' means (0.5 and 1.0) is 0.75."""
+    _, y, animals = toy
+    folds = [f for f in leave_one_animal_out(animals) if f.name in ("f0", "f1", "m0")]
+
+    def fit_predict(fold):
+        right = fold.name != "f1"
+        cls = y[fold.test[0]] if right else 1 - y[fold.test[0]]
+        return np.tile(np.eye(2)[cls], (len(fold.test), 1)), {}
+
+    result = cross_validate("fixed", fit_predict, folds, y, config={}, code="c", cache=tmp_path)
+    assert result.mean == pytest.approx(2 / 3)
+    assert class_balanced_mean(result) == pytest.approx(0.75)
+
+
+def test_side_by_side_lays_single_tasks_out_as_one(toy, tmp_path):
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)[:2]
+    a = cross_validate("a", _ridge(x, y), folds, y, config={}, code="c", cache=tmp_path)
+    b = cross_validate("b", _ridge(x, 1 - y), folds, 1 - y, config={}, code="c", cache=tmp_path)
+    both = side_by_side([a, b])
+    assert [c for c in both.predictions if c.startswith("score_")] == ["score_0", "score_1", "score_2", "score_3"]
+    np.testing.assert_array_equal(both.predictions.score_2.to_numpy(), b.predictions.score_0.to_numpy())
+    other = cross_validate(
+        "o", _ridge(x, y), leave_one_animal_out(animals)[2:4], y, config={}, code="c", cache=tmp_path
+    )
+    with pytest.raises(ValueError, match="same folds"):
+        side_by_side([a, other])

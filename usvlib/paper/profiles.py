@@ -18,31 +18,7 @@ from dataclasses import dataclass
 
 from usvlib.errors import ConfigError
 from usvlib.schedule import PAPER_SCHEDULE, Schedule, Stage
-
-
-@dataclass(frozen=True)
-class SynthScale:
-    """How much synthetic data a profile generates (the model itself is in ``usvlib.synth``).
-
-    Attributes
-    ----------
-    sex_recording_s : float
-        Length of each of the 18 sex-experiment recordings (the paper's are ≈180 s).
-    calls_per_s : float
-        Mean calling rate of a mouse; mice vary around it (see ``SynthModel.rate_sd_log``).
-        3.27 calls/s gives the paper's ≈10 000 USVs from 17 mice × 180 s.
-    n_cortexless, n_control : int
-        Mice of the strain experiment (Hammerschmidt et al. 2015 recorded 23 adult males;
-        the split between groups inside the Donders zip is not known).
-    strain_recording_s : float
-        Length of each strain-experiment recording.
-    """
-
-    sex_recording_s: float
-    calls_per_s: float
-    n_cortexless: int
-    n_control: int
-    strain_recording_s: float
+from usvlib.synth.scale import SynthScale
 
 
 @dataclass(frozen=True)
@@ -75,7 +51,7 @@ class TrainingSettings:
     linear_max_train : int or None
         Class-balanced training examples of ridge and SVM on pixels (None: all, as the paper).
     reference_iterations : int
-        Boosting iterations of the reference classifiers (``experiments.reference_cv``).
+        Boosting iterations of the reference classifiers (``paper.runners.reference_cv``).
     threads : int
         torch threads.
     """

@@ -1,4 +1,4 @@
-"""The analyses behind Figs 3-5 that the notebook tests do not pin down."""
+"""The study, its runners and the analyses behind Figs 3-5 that the notebook tests do not pin down."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ import pandas as pd
 import pytest
 
 from usvlib.dataset import load_dataset
-from usvlib.experiments import load_study, loao, reference_cv
+from usvlib.paper.runners import load_saved_network, network_cv, reference_cv
+from usvlib.paper.study import load_study
+from usvlib.synth.diagnostics import accuracy_by_family
 
 
 @pytest.fixture(scope="module")
 def quick_study(quick_dataset, tmp_path_factory):
-    import os
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("USVLIB_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield load_study(load_dataset(quick_dataset), "quick", progress=False)
 
-    os.environ["USVLIB_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return load_study(load_dataset(quick_dataset), "quick", progress=False)
+
+def _by_family(ds, study, results):
+    return accuracy_by_family(ds, study.table.truth_call_id, study.labels, results, positive=study.classes[1])
 
 
 def test_latents_are_aligned_with_the_usvs(quick_study, quick_dataset):
@@ -50,7 +55,7 @@ def test_references_bracket_what_the_spectrogram_shows(quick_study, quick_datase
     """Learnt from the training mice with every parameter read exactly, the oracle's model class
     stays under the oracle (16 mice do not teach the sexes' means exactly) and well above chance;
     boosting on the 24 measured properties is above chance and below it."""
-    folds = loao(quick_study)
+    folds = quick_study.animal_folds()
     plugin = reference_cv(quick_study, "t-plugin", "plugin", folds=folds, progress=False)
     latent = reference_cv(quick_study, "t-latent", "latent", folds=folds, progress=False)
     measured = reference_cv(quick_study, "t-measured", "measured", folds=folds, progress=False)
@@ -66,7 +71,7 @@ def test_latent_reference_needs_synthetic_data(quick_study):
 
     real_like = dataclasses.replace(quick_study, latents=None)
     with pytest.raises(ValueError, match="synthetic"):
-        reference_cv(real_like, "t-none", "latent", folds=loao(real_like)[:1], progress=False)
+        reference_cv(real_like, "t-none", "latent", folds=real_like.animal_folds()[:1], progress=False)
 
 
 def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch):
@@ -74,8 +79,8 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
     replaced by a small one here, for time), results laid out as the multi-head network's."""
     import dataclasses
 
-    from usvlib import experiments
     from usvlib.models.cnn import EfficientCNN
+    from usvlib.paper import fig4, runners
     from usvlib.schedule import Schedule, Stage
 
     training = dataclasses.replace(
@@ -88,13 +93,17 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
     study = dataclasses.replace(quick_study, profile=dataclasses.replace(quick_study.profile, training=training))
     built = []
     monkeypatch.setattr(
-        experiments, "PaperCNN", lambda n_outputs: built.append(n_outputs) or EfficientCNN(heads=(n_outputs,))
+        runners, "PaperCNN", lambda n_outputs: built.append(n_outputs) or EfficientCNN(heads=(n_outputs,))
     )
-    out = experiments.fig4(study, progress=False)
+    out = fig4.compute(study, progress=False)
     assert built == [k for k in (3, 4, 4, 1, 1, 1) for _ in range(2)]  # per property and fold
-    table = out["property_networks"].set_index("property")
-    assert list(table.index) == list(experiments.PROPERTY_TASKS)
-    assert table["mean"].between(0, 1).all()
+    table = out.property_networks.set_index("property")
+    assert list(table.index) == ["direction", "peaks", "breaks", "broadband", "tremolo", "complex"]
+    assert table.n_classes.tolist() == [3, 4, 4, 2, 2, 2]
+    assert table.chance.tolist() == pytest.approx([1 / 3, 1 / 4, 1 / 4, 1 / 2, 1 / 2, 1 / 2])
+    # every USV is predicted once, in one of the two folds of whole animals
+    assert len(out.property_values.query("property == 'direction'")) == 3
+    assert out.property_values.groupby("property").share.sum().to_numpy() == pytest.approx(1.0)
 
 
 def test_network_folds_do_not_depend_on_what_ran_before(quick_study):
@@ -102,9 +111,7 @@ def test_network_folds_do_not_depend_on_what_ran_before(quick_study):
     work has used torch's random generator (the initial weights are seeded per fold)."""
     import torch
 
-    from usvlib.experiments import network_cv
-
-    fold = loao(quick_study)[:1]
+    fold = quick_study.animal_folds()[:1]
     kwargs = dict(inputs="images", targets=quick_study.labels, folds=fold, progress=False)
     first = network_cv(quick_study, "t-seed-a", **kwargs)
     torch.rand(1000)  # what another analysis would do
@@ -116,11 +123,9 @@ def test_network_folds_do_not_depend_on_what_ran_before(quick_study):
 
 
 def test_accuracy_by_family_agrees_with_the_oracle_and_the_classifier(quick_study, quick_dataset):
-    from usvlib.experiments import accuracy_by_family
-
     ds = load_dataset(quick_dataset)
-    measured = reference_cv(quick_study, "t-measured", "measured", folds=loao(quick_study), progress=False)
-    table = accuracy_by_family(ds, quick_study, {"boosting": measured}).set_index("family")
+    measured = reference_cv(quick_study, "t-measured", "measured", folds=quick_study.animal_folds(), progress=False)
+    table = _by_family(ds, quick_study, {"boosting": measured}).set_index("family")
     assert table.loc["all", "n_usvs"] == len(quick_study.labels)
     assert table.drop(index="all").n_usvs.sum() == len(quick_study.labels)
     # the "all" row is the pooled balanced accuracy of the classifier ...
@@ -137,11 +142,9 @@ def test_accuracy_by_family_agrees_with_the_oracle_and_the_classifier(quick_stud
 def test_accuracy_by_family_needs_synthetic_data(quick_study, quick_dataset):
     import dataclasses
 
-    from usvlib.experiments import accuracy_by_family
-
     ds = load_dataset(quick_dataset)
     other_model = dataclasses.replace(ds, config={**ds.config, "model_fingerprint": "another"})
-    assert accuracy_by_family(other_model, quick_study, {}) is None
+    assert _by_family(other_model, quick_study, {}) is None
 
 
 def test_example_network_belongs_to_its_run(quick_study):
@@ -150,22 +153,22 @@ def test_example_network_belongs_to_its_run(quick_study):
     went missing refits that fold instead of leaving results without their network."""
     import torch
 
-    from usvlib.evaluate import cached_runs
-    from usvlib.experiments import load_example_model, network_cv
+    from usvlib.crossval import cached_runs
+    from usvlib.paper.runners import network_code
 
-    fold = loao(quick_study)[:1]
+    fold = quick_study.animal_folds()[:1]
     kwargs = dict(inputs="images", targets=quick_study.labels, folds=fold, progress=False)
     name = "t-example"
     network_cv(quick_study, name, seed=0, save_model_of=fold[0].name, **kwargs)
-    older = cached_runs(quick_study.key, name)[0]
+    older = cached_runs(quick_study.key, name, code=network_code())[0]
     network_cv(quick_study, name, seed=1, save_model_of=fold[0].name, **kwargs)
-    newer = cached_runs(quick_study.key, name)[0]
+    newer = cached_runs(quick_study.key, name, code=network_code())[0]
     assert newer != older and (older / f"model-{fold[0].name}.pt").is_file()
 
     def saved(run):
         return torch.load(run / f"model-{fold[0].name}.pt", weights_only=False)["state_dict"]
 
-    loaded = load_example_model(quick_study, name, fold[0].name).state_dict()
+    loaded = load_saved_network(quick_study, name, fold[0].name).state_dict()
     first_conv = next(k for k in loaded if k.endswith("weight"))
     assert not torch.equal(saved(older)[first_conv], saved(newer)[first_conv])
     torch.testing.assert_close(loaded[first_conv], saved(newer)[first_conv])
@@ -173,16 +176,15 @@ def test_example_network_belongs_to_its_run(quick_study):
     (newer / f"model-{fold[0].name}.pt").unlink()
     again = network_cv(quick_study, name, seed=1, save_model_of=fold[0].name, **kwargs)
     assert again.from_cache == 0 and (newer / f"model-{fold[0].name}.pt").is_file()
-    with pytest.raises(FileNotFoundError, match="run experiments.fig3"):
-        load_example_model(quick_study, "t-never-trained")
+    with pytest.raises(FileNotFoundError, match="run paper.fig3.compute"):
+        load_saved_network(quick_study, "t-never-trained")
 
 
 def test_a_call_image_network_is_saved_and_loaded_as_one(quick_study):
-    from usvlib.experiments import load_example_model, network_cv
     from usvlib.models.cnn import CallCNN
 
     assert quick_study.calls.shape == (len(quick_study.labels), 2, 48, 32)
-    fold = loao(quick_study)[:1]
+    fold = quick_study.animal_folds()[:1]
     result = network_cv(
         quick_study,
         "t-calls",
@@ -193,4 +195,4 @@ def test_a_call_image_network_is_saved_and_loaded_as_one(quick_study):
         progress=False,
     )
     assert len(result.predictions) == len(fold[0].test)
-    assert isinstance(load_example_model(quick_study, "t-calls", fold[0].name), CallCNN)
+    assert isinstance(load_saved_network(quick_study, "t-calls", fold[0].name), CallCNN)

@@ -1,0 +1,92 @@
+"""Fig 5: individual signatures — the random split, and which animal a USV comes from.
+
+``compute(study)``: with every mouse in the training set (USVs shuffled with seed 0 into the
+profile's folds) the DNN may also use what is particular to each mouse; it is set against Fig 3's
+across-animal DNN (its cached folds). A network on the 100 x 100 images names the animal of each
+USV. ``record(ctx, result)`` files the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from usvlib.crossval import CVResult, random_folds, summary_row
+from usvlib.paper.fig3 import across_animals_dnn
+from usvlib.paper.runners import network_cv
+from usvlib.paper.study import Study
+
+
+@dataclass
+class Fig5Result:
+    """Fig 5's analyses."""
+
+    random_split: CVResult
+    identity: CVResult  # the animal-identity network, random folds
+    identity_confusion: pd.DataFrame  # true animal x predicted animal, counts
+    identity_chance: float
+    identity_accuracy: float  # share of USVs whose animal is named right
+    table: pd.DataFrame  # across animals vs random split
+
+
+def compute(study: Study, *, progress: bool = True) -> Fig5Result:
+    """Individual signatures: the random split against the across-animal DNN (Fig 3's folds,
+    cached), and which animal a USV comes from.
+
+    Parameters
+    ----------
+    study : Study
+    progress : bool
+
+    Returns
+    -------
+    Fig5Result
+    """
+    p = study.profile.training
+    y = study.labels
+    out = {}
+    folds = random_folds(len(y), p.random_folds, seed=0)
+    out["random_split"] = network_cv(
+        study, "fig5-dnn-random", inputs=p.dnn_input, targets=y, folds=folds, by_animal=False, progress=progress
+    )
+    animals = pd.unique(study.animals)
+    identity = pd.Categorical(study.animals, categories=animals).codes.astype(int)
+    id_folds = random_folds(len(y), p.identity_folds, seed=0)
+    out["identity"] = network_cv(
+        study,
+        "fig5-identity",
+        inputs="images",
+        targets=identity,
+        folds=id_folds,
+        n_classes=len(animals),
+        by_animal=False,
+        progress=progress,
+    )
+    pred = out["identity"].predictions
+    out["identity_confusion"] = pd.crosstab(
+        pd.Series(animals[pred.y_true], name="true"), pd.Series(animals[pred.y_pred], name="predicted")
+    ).reindex(index=animals, columns=animals, fill_value=0)
+    out["identity_chance"] = 1.0 / len(animals)
+    out["identity_accuracy"] = float((pred.y_true == pred.y_pred).mean())
+    out["table"] = pd.DataFrame(
+        [
+            summary_row("across animals", across_animals_dnn(study, progress=progress)),
+            summary_row("random split", out["random_split"]),
+        ]
+    )
+    return Fig5Result(**out)
+
+
+def record(ctx, result: Fig5Result) -> None:
+    """Record Fig 5's numbers (the random split beside the oracle with the animals known)."""
+    oracle = ((ctx.dataset.oracle or {}).get("sex.with_animal") or {}).get("balanced_accuracy")
+    ctx.record_cv("fig5.dnn.random_split", result.random_split, oracle_with_animal=oracle)
+    ident = result.identity
+    ctx.record(
+        "fig5.identity.accuracy",
+        result.identity_accuracy,
+        sd=float(ident.folds.balanced_accuracy.std(ddof=1)),
+        n=len(ident.predictions),
+        extra={"chance": result.identity_chance, "balanced_accuracy": ident.mean},
+    )

@@ -1,0 +1,58 @@
+"""Figures: each function takes library results and returns a matplotlib Figure.
+
+Notebooks call these and save the figure; no computation lives here beyond what drawing needs.
+``data`` draws the dataset, detection and properties (Figs 0-2), ``classifiers`` the
+classifiers' results (Figs 3-5); both are re-exported here.
+"""
+
+from __future__ import annotations
+
+from usvlib.paper.plots.classifiers import (
+    confusion,
+    filters,
+    learning_curve,
+    model_comparison,
+    per_animal_bars,
+    property_network_accuracy,
+    ridge_weights,
+)
+from usvlib.paper.plots.data import (
+    busiest_stretch,
+    call_type_gallery,
+    calls_per_animal,
+    detected_vs_reference_counts,
+    detection_scores,
+    examples_per_value,
+    image_grid,
+    oracle_per_animal,
+    property_distributions,
+    recording_excerpts,
+    segmentation,
+    spectrogram_panel,
+)
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style
+
+__all__ = [
+    "GROUP_COLORS",
+    "SEX_COLORS",
+    "apply_style",
+    "busiest_stretch",
+    "call_type_gallery",
+    "calls_per_animal",
+    "confusion",
+    "detected_vs_reference_counts",
+    "detection_scores",
+    "examples_per_value",
+    "filters",
+    "image_grid",
+    "learning_curve",
+    "model_comparison",
+    "oracle_per_animal",
+    "per_animal_bars",
+    "property_distributions",
+    "property_network_accuracy",
+    "recording_excerpts",
+    "ridge_weights",
+    "segmentation",
+    "spectrogram_panel",
+]

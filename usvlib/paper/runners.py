@@ -1,0 +1,435 @@
+"""Cross-validation runners for a study's classifiers: networks, linear models, references.
+
+``network_cv`` (the CNNs, the properties MLP, the semi-convolutional network), ``linear_cv``
+(ridge and the linear SVM on pixels or properties) and ``reference_cv`` (classifiers not in the
+paper that place the CNN between what the measurements keep and what the generator knows) run
+``usvlib.crossval.cross_validate`` on a :class:`~usvlib.paper.study.Study`, every fold cached.
+Each run's cache key holds its configuration and the fingerprint of exactly the code that defines
+its fit (``*_CODE``): editing a figure's analysis or a record function retrains nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
+from usvlib import schedule as schedule_module
+from usvlib import train as train_module
+from usvlib._fingerprint import code_fingerprint
+from usvlib._io import atomic_path
+from usvlib.crossval import CVResult, Fold, cached_runs, cross_validate, run_folder, validation_split
+from usvlib.models import bayes, cnn, linear, mlp
+from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
+from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
+from usvlib.models.mlp import PropertiesMLP, SemiConvNet
+from usvlib.paper import study as study_module
+from usvlib.paper.profiles import Profile
+from usvlib.paper.study import Study
+from usvlib.paths import cache_dir
+from usvlib.properties import EXTENDED_COLUMNS
+from usvlib.synth import diagnostics
+from usvlib.train import fit_network, predict_scores
+
+MULTI_HEAD_FC = 256
+"""Units of the shared fully connected layer of the CPU network when it has several heads."""
+
+
+def make_cnn(profile: Profile, heads=(1,), *, inputs: str = "images") -> torch.nn.Module:
+    """The profile's network for ``inputs`` ("images": the canvas images, "calls": call images).
+
+    Parameters
+    ----------
+    profile : Profile
+    heads : tuple of int
+        Outputs of each head (1 for a binary task).
+    inputs : {"images", "calls"}
+
+    Returns
+    -------
+    torch.nn.Module
+
+    Raises
+    ------
+    ValueError
+        For call images with the paper's network, or several heads on it.
+    """
+    if inputs == "calls":
+        if profile.training.network != "efficient":
+            raise ValueError("call images are read by the efficient network only")
+        return CallCNN(heads=heads) if len(heads) == 1 else CallCNN(heads=heads, fc=MULTI_HEAD_FC)
+    if profile.training.network == "paper":
+        if len(heads) != 1:
+            raise ValueError("the paper's network has one head: train one network per property")
+        return PaperCNN(n_outputs=heads[0])
+    # several heads share the last layer: 64 units were too few for six properties (direction
+    # 44 % vs 58 % for a network of its own, on 2 folds); 256 gets most of it back (52 %) at
+    # the same cost; six networks cost five times as much
+    return EfficientCNN(heads=heads) if len(heads) == 1 else EfficientCNN(heads=heads, fc=MULTI_HEAD_FC)
+
+
+def _schedule_config(schedule) -> dict:
+    return {
+        "stages": [(s.epochs, s.lr, s.dropout) for s in schedule.stages],
+        "batch": schedule.batch_size,
+        "augment": schedule.augment,
+        "select": schedule.select_on_validation,
+        "freq_shift": schedule.freq_shift_fraction,
+    }
+
+
+def _n_heads_out(n_classes):
+    return (
+        tuple(1 if k == 2 else k for k in n_classes)
+        if isinstance(n_classes, tuple)
+        else (1 if n_classes == 2 else n_classes,)
+    )
+
+
+def network_cv(
+    study: Study,
+    name: str,
+    *,
+    inputs: str,
+    targets: np.ndarray,
+    folds: list[Fold],
+    n_classes=2,
+    by_animal: bool = True,
+    seed: int | None = None,
+    save_model_of: str | None = None,
+    monitor_fold: str | None = None,
+    progress: bool = True,
+    eval_labels: np.ndarray | None = None,
+) -> CVResult:
+    """Cross-validate a network (``inputs``: "images", "calls", "properties" or "semiconv").
+
+    Call images are not augmented: a time shift would move a call against its own extent, and
+    gain and noise did no better (on 8 left-out animals: 69.5 % with the augmentation, 71.5 %
+    without; docs/classifiers.md).
+
+    Parameters
+    ----------
+    study : Study
+    name : str
+        The analysis (``fig3-dnn``): with the configuration it names the run's cache folder.
+    inputs : {"images", "calls", "properties", "semiconv"}
+    targets : ndarray of int
+        The class of each USV (one column per head for several heads).
+    folds : list of Fold
+    n_classes : int or tuple of int
+        Classes of the task, or of each head.
+    by_animal : bool
+        Validation animals held out of training (else 10 % of the training USVs).
+    seed : int, optional
+        Default: the profile's.
+    save_model_of : str, optional
+        The fold whose trained network is kept in the run's folder.
+    monitor_fold : str, optional
+        The fold whose test accuracy is recorded after every epoch (Fig 3B).
+    progress : bool
+    eval_labels : ndarray, optional
+        What the predictions are scored against (the true labels of a shuffled-label control).
+
+    Returns
+    -------
+    CVResult
+    """
+    p = study.profile
+    seed = p.seed if seed is None else seed
+    convolutional = inputs in ("images", "calls")
+    schedule = p.training.schedule if convolutional else p.training.small_schedule
+    torch.set_num_threads(p.training.threads)
+    props = study.properties.to_numpy(np.float32)
+    folder = cache_dir() / "cv"
+    config = {
+        "study": study.key,
+        "inputs": inputs,
+        "n_classes": n_classes,
+        "network": p.training.network,
+        "schedule": _schedule_config(schedule),
+        "seed": seed,
+        "by_animal": by_animal,
+        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+        "monitor": monitor_fold,
+        "save": save_model_of,
+    }
+    run_dir = run_folder(name, config, folds, code=network_code(), cache=folder)
+    # the saved network lives in the run's folder: it belongs to these cached results and no other
+    saved = {} if save_model_of is None else {save_model_of: f"model-{save_model_of}.pt"}
+
+    def data(idx, mean, sd):
+        if inputs == "images":
+            return study.images[idx]
+        if inputs == "calls":
+            return study.calls[idx]
+        x_props = (props[idx] - mean) / sd
+        if inputs == "properties":
+            return x_props
+        return (x_props, study.sequences[0][idx], study.sequences[1][idx])
+
+    def fit_predict(fold: Fold):
+        fit, val = validation_split(
+            fold.train, study.animals, targets if targets.ndim == 1 else targets[:, 0], seed=seed, by_animal=by_animal
+        )
+        mean, sd = props[fit].mean(axis=0), props[fit].std(axis=0) + 1e-6
+        heads = _n_heads_out(n_classes)
+        # the initial weights come from torch's global generator: seed it here, or they depend
+        # on whatever ran before in the process (other folds, other analyses, a resumed run)
+        torch.manual_seed(seed)
+        if convolutional:
+            model = make_cnn(p, heads, inputs=inputs)
+        elif inputs == "properties":
+            model = PropertiesMLP(props.shape[1], heads[0])
+        else:
+            model = SemiConvNet(props.shape[1], heads[0])
+        curve = []
+        monitor = None
+        if monitor_fold is not None and fold.name == monitor_fold:
+            x_test, y_test = data(fold.test, mean, sd), targets[fold.test]
+
+            def monitor(m, epoch):
+                s = predict_scores(m, x_test, n_classes=n_classes)
+                curve.append(float(np.mean(s.argmax(axis=1) == y_test)))
+
+        val_data = (data(val, mean, sd), targets[val]) if schedule.select_on_validation and len(val) else None
+        log = fit_network(
+            model,
+            data(fit, mean, sd),
+            targets[fit],
+            schedule,
+            n_classes=n_classes,
+            val=val_data,
+            seed=seed,
+            images=inputs == "images",
+            monitor=monitor,
+        )
+        scores = predict_scores(model, data(fold.test, mean, sd), n_classes=n_classes)
+        if fold.name in saved:
+            with atomic_path(run_dir / saved[fold.name]) as tmp:
+                torch.save(
+                    {
+                        "state_dict": model.state_dict(),
+                        "network": p.training.network,
+                        "inputs": inputs,
+                        "heads": heads,
+                        "fold": fold.name,
+                        "profile": p.name,
+                    },
+                    tmp,
+                )
+        info = {
+            "best_epoch": log.best_epoch,
+            "val": log.val_balanced_accuracy,
+            "train_loss": log.train_loss,
+            "weight_change": log.weight_change,
+            "test_curve": curve,
+            "images_seen": log.images_seen,
+            "seconds": log.seconds,
+        }
+        if isinstance(n_classes, tuple):
+            return np.concatenate(scores, axis=1), info
+        return scores, info
+
+    labels = targets if eval_labels is None else eval_labels
+    if isinstance(n_classes, tuple):  # scored per head by the caller
+        labels = np.zeros(len(targets), int)
+    return cross_validate(
+        name,
+        fit_predict,
+        folds,
+        labels,
+        config=config,
+        code=network_code(),
+        cache=folder,
+        progress=progress,
+        fold_files=saved,
+    )
+
+
+def linear_cv(
+    study: Study,
+    name: str,
+    model: str,
+    *,
+    inputs: str,
+    targets: np.ndarray,
+    folds: list[Fold],
+    eval_labels: np.ndarray | None = None,
+    progress: bool = True,
+) -> CVResult:
+    """Cross-validate ridge or the linear SVM on pixels or properties (classes balanced).
+
+    Parameters
+    ----------
+    study : Study
+    name : str
+    model : {"ridge", "svm"}
+    inputs : {"images", "properties"}
+    targets : ndarray of int
+    folds : list of Fold
+    eval_labels : ndarray, optional
+        What the predictions are scored against (shuffled-label controls).
+    progress : bool
+
+    Returns
+    -------
+    CVResult
+    """
+    p = study.profile
+    x_all = study.images.reshape(len(study.images), -1) if inputs == "images" else study.properties.to_numpy(float)
+    limit = p.training.linear_max_train if inputs == "images" else None
+
+    def fit_predict(fold: Fold):
+        rng = np.random.default_rng(p.seed)
+        train = fold.train[balance_by_subsampling(targets[fold.train], rng)]
+        if limit is not None and len(train) > limit:  # a class-balanced subsample within the budget
+            per_class = limit // 2
+            train = np.concatenate([rng.choice(train[targets[train] == c], per_class, replace=False) for c in (0, 1)])
+        est = (
+            RidgeClosedForm(balance=False)
+            if model == "ridge"
+            else BalancedLinearSVC(balance=False, random_state=p.seed)
+        )
+        mean, sd = x_all[train].mean(axis=0), x_all[train].std(axis=0) + 1e-9
+        scale = (lambda x: (x - mean) / sd) if inputs != "images" else (lambda x: x)
+        est.fit(scale(x_all[train]), targets[train])
+        pred = est.predict(scale(x_all[fold.test]))
+        scores = np.column_stack([pred == 0, pred == 1]).astype(float)
+        info = {"n_train": len(train)}
+        if model == "ridge" and inputs != "images":
+            info["coef"] = est.coef_.tolist()
+        return scores, info
+
+    config = {
+        "study": study.key,
+        "model": model,
+        "inputs": inputs,
+        "limit": limit,
+        "seed": p.seed,
+        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+    }
+    labels = targets if eval_labels is None else eval_labels
+    return cross_validate(
+        name, fit_predict, folds, labels, config=config, code=linear_code(), cache=cache_dir() / "cv", progress=progress
+    )
+
+
+def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
+    """Reference classifiers for the CNN, leave-one-animal-out.
+
+    ``features="measured"``: gradient boosting on the 24 properties usvlib measures on each USV
+    (what handcrafted measurements of the spectrogram carry). ``features="latent"``: gradient
+    boosting on the generator's parameters as the sound shows them, read exactly, and the call
+    family (synthetic data only). ``features="plugin"``: on the same parameters, the Bayes
+    oracle's own model class with its parameters estimated from the training mice
+    (``synth.diagnostics.learnable_ceiling``, each mouse weighted equally): the learnable ceiling, what a
+    classifier trained on these mice reaches when it reads every parameter exactly and knows the
+    model's structure. The oracle sits above it by what 16 mice cannot teach about the sexes'
+    means.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if features not in ("measured", "latent", "plugin"):
+        raise ValueError(f"features must be 'measured', 'latent' or 'plugin', got {features!r}")
+    if features != "measured" and study.latents is None:
+        raise ValueError(f"{features} features exist only in synthetic datasets (ground_truth/calls.csv)")
+    y = study.labels
+    seed = study.profile.seed
+    config = {"study": study.key, "reference": features, "seed": seed}
+
+    if features == "plugin":
+        estimator, x_all, strata = diagnostics.learnable_ceiling(study.latents)
+
+        def fit_predict(fold: Fold):
+            est = clone(estimator).fit(
+                x_all[fold.train], y[fold.train], strata=strata[fold.train], groups=study.animals[fold.train]
+            )
+            return est.predict_proba(x_all[fold.test], strata=strata[fold.test]), {"n_train": len(fold.train)}
+
+    else:
+        if features == "measured":
+            x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
+        else:
+            x_all = study.latents.to_numpy(float)
+        config["iterations"] = study.profile.training.reference_iterations
+
+        def fit_predict(fold: Fold):
+            # 63 bins: a third of the time of the default 255 at the same accuracy here; one
+            # thread: on a few thousand rows the per-iteration thread start-up costs more than it saves
+            est = HistGradientBoostingClassifier(
+                max_iter=study.profile.training.reference_iterations,
+                max_bins=63,
+                class_weight="balanced",
+                random_state=seed,
+            )
+            with threadpool_limits(1):
+                est.fit(x_all[fold.train], y[fold.train])
+            return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
+
+    config["columns"] = x_all.shape[1]
+    return cross_validate(
+        name, fit_predict, folds, y, config=config, code=reference_code(), cache=cache_dir() / "cv", progress=progress
+    )
+
+
+def load_saved_network(study: Study, name: str = "fig3-dnn", fold: str | None = None) -> torch.nn.Module:
+    """A network that ``network_cv(..., save_model_of=fold)`` kept (Fig 3's example fold: its
+    filters, Figs 6-7), in evaluation mode.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the current code saved none for this study: run the analysis first.
+    """
+    runs = cached_runs(study.key, name, code=network_code())
+    matches = [m for run in runs for m in sorted(run.glob(f"model-{fold or '*'}.pt"))]
+    if not matches:
+        raise FileNotFoundError(
+            f"no network {name} saved by the current code for this study in {cache_dir() / 'cv'}: "
+            "run paper.fig3.compute (notebook 03) first"
+        )
+    saved = torch.load(matches[0], weights_only=False)
+    model = make_cnn(study.profile, tuple(saved["heads"]), inputs=saved.get("inputs", "images"))
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()
+
+
+@cache
+def network_code() -> str:
+    """Fingerprint of the code that defines a network fold: the networks, training, the
+    study's inputs and this runner."""
+    return code_fingerprint(
+        cnn,
+        mlp,
+        train_module,
+        schedule_module,
+        study_module.load_study,
+        make_cnn,
+        _schedule_config,
+        _n_heads_out,
+        network_cv,
+    )
+
+
+@cache
+def linear_code() -> str:
+    """Fingerprint of the code that defines a ridge or SVM fold."""
+    return code_fingerprint(linear, study_module.load_study, linear_cv)
+
+
+@cache
+def reference_code() -> str:
+    """Fingerprint of the code that defines a reference classifier's fold."""
+    return code_fingerprint(
+        bayes,
+        study_module.load_study,
+        diagnostics.truth_rows,
+        diagnostics.latent_table,
+        diagnostics.shown_parameters,
+        diagnostics.learnable_ceiling,
+        reference_cv,
+    )

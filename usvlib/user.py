@@ -1,0 +1,124 @@
+"""A user's own recordings, listed in a small manifest CSV.
+
+::
+
+    path,animal,sex
+    cage1/2024-03-01.wav,m17,male
+    cage2/2024-03-01.wav,f03,female
+
+``path`` (relative to the CSV's folder, or absolute), ``animal``, and ``sex`` and/or ``group``
+(a strain, genotype or treatment: the class an analysis predicts). An optional ``experiment``
+column names the experiment of each recording (default ``user``).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from usvlib.audio import ZIP_SEPARATOR
+from usvlib.dataset import Dataset, read_recording_headers
+from usvlib.errors import DatasetError
+from usvlib.formats import SEX_WORDS
+
+
+def load_user_recordings(
+    manifest_csv: str | os.PathLike, *, read_headers: bool = True, skip_unreadable: bool = False
+) -> Dataset:
+    """Load recordings listed in a CSV with columns ``path, animal`` and ``sex`` and/or ``group``.
+
+    Relative paths are taken from the CSV's folder. Every row must name an existing file, and
+    an animal must have one sex (or group) throughout.
+
+    Parameters
+    ----------
+    manifest_csv : path
+    read_headers : bool
+        Read every recording's header (rate, length, channels) now.
+    skip_unreadable : bool
+        Leave out recordings that cannot be used (noted) instead of raising.
+
+    Returns
+    -------
+    Dataset
+        ``kind="user"``, one row per recording; ``extract_dataset`` processes all of them.
+
+    Raises
+    ------
+    DatasetError
+        Naming the file, the line or the recordings at fault, and what to do.
+
+    Examples
+    --------
+    >>> from usvlib import extract_dataset, load_user_recordings
+    >>> ds = load_user_recordings("mine.csv")  # doctest: +SKIP
+    >>> calls = extract_dataset(ds, calls="detect").table  # doctest: +SKIP
+    """
+    manifest_csv = Path(manifest_csv)
+    if not manifest_csv.is_file():
+        raise DatasetError(f"{manifest_csv}: no such file - write a CSV with columns path,animal,sex")
+    try:
+        table = pd.read_csv(manifest_csv, dtype=str, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DatasetError(f"{manifest_csv}: cannot be read as CSV ({exc})") from None
+    table.columns = [c.strip().lower() for c in table.columns]
+    missing = [c for c in ("path", "animal") if c not in table]
+    if missing or not ({"sex", "group"} & set(table.columns)):
+        raise DatasetError(
+            f"{manifest_csv}: needs columns path, animal and sex or group (has: {', '.join(table.columns)})"
+        )
+    if table.empty:
+        raise DatasetError(f"{manifest_csv}: lists no recordings")
+    for col in ("path", "animal"):
+        blank = table[col].isna() | (table[col].str.strip() == "")
+        if blank.any():
+            lines = ", ".join(str(i + 2) for i in np.flatnonzero(blank.to_numpy())[:10])
+            raise DatasetError(f"{manifest_csv}: no {col} on line(s) {lines} - every row needs one")
+    base = manifest_csv.parent
+    table["path"] = [str(p if Path(p).is_absolute() else (base / p)) for p in table.path.str.strip()]
+    absent = [p for p in table.path if ZIP_SEPARATOR not in p and not Path(p).is_file()]
+    if absent:
+        raise DatasetError(
+            f"{manifest_csv}: {len(absent)} listed file(s) do not exist: "
+            + ", ".join(absent[:5])
+            + (" ..." if len(absent) > 5 else "")
+        )
+    if "sex" in table:
+        decoded = table.sex.str.strip().str.lower().map(SEX_WORDS)
+        if decoded.isna().any():
+            bad = sorted(table.sex[decoded.isna()].astype(str).unique())[:5]
+            raise DatasetError(f"{manifest_csv}: unknown sex values {bad} - use female/male (or f/m)")
+        table["sex"] = decoded
+    else:
+        table["sex"] = ""
+    if "group" not in table:
+        table["group"] = table.sex
+    table["group"] = table.group.fillna("").str.strip()
+    conflict = table.groupby("animal")["group"].nunique()
+    conflict = conflict[conflict > 1]
+    if len(conflict):
+        raise DatasetError(
+            f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])}"
+        )
+    recordings = pd.DataFrame(
+        {
+            "recording": [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in table.path],
+            "path": table.path,
+            "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
+            "animal": table.animal.str.strip(),
+            "sex": table.sex,
+            "strain": "",
+            "group": table.group,
+            "used": True,
+        }
+    )
+    notes: list[str] = []
+    if read_headers:
+        recordings = read_recording_headers(recordings, skip_unreadable, notes)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return Dataset(manifest_csv.parent, "user", recordings, notes=notes)
