@@ -28,9 +28,10 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-## JupyterLab with the project's kernel ("Python 3 (usvlib)")
+## JupyterLab with the project's kernel ("Python 3 (usvlib)"); as root (a container) too
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=usvlib \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## Speed benchmarks (print ratios against baselines run in the same process)
 bench: $(STAMP)

@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from usvlib.spectrogram import CALL_IMAGE_HARMONICS, IMAGE_SHAPE, call_images
+from usvlib.call_images import CALL_IMAGE_HARMONICS, call_images
+from usvlib.spectrogram import IMAGE_SHAPE
 
 
 def network_like_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

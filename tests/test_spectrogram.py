@@ -46,7 +46,8 @@ def _canvas_call(n_frames: int, f0_hz: float, f1_hz: float) -> np.ndarray:
 
 
 def test_call_images_show_a_sweep_the_same_whatever_its_duration():
-    from usvlib.spectrogram import call_images, usv_image
+    from usvlib.call_images import call_images
+    from usvlib.spectrogram import usv_image
 
     hop_s = PAPER_PARAMS.hop_s
     durations = np.array([24, 96]) * hop_s  # 20 ms and 80 ms
@@ -64,7 +65,8 @@ def test_call_images_show_a_sweep_the_same_whatever_its_duration():
 
 @pytest.mark.parametrize("freq_hz", [40_000.0, 95_000.0])
 def test_call_images_centre_a_tone_in_frequency(freq_hz):
-    from usvlib.spectrogram import call_images, usv_image
+    from usvlib.call_images import call_images
+    from usvlib.spectrogram import usv_image
 
     image = usv_image(_canvas_call(60, freq_hz, freq_hz))[0][None]
     for centre in (np.array([freq_hz]), np.array([np.nan])):  # given, or found in the image
@@ -74,7 +76,8 @@ def test_call_images_centre_a_tone_in_frequency(freq_hz):
 
 @pytest.mark.parametrize("given", [True, False])
 def test_call_images_put_the_second_harmonic_on_the_fundamentals_rows(given):
-    from usvlib.spectrogram import call_images, usv_image
+    from usvlib.call_images import call_images
+    from usvlib.spectrogram import usv_image
 
     n = 48
     canvas = _canvas_call(n, 40_000, 60_000)  # an upsweep, and its harmonic at half its level
@@ -99,7 +102,8 @@ def test_call_images_put_the_second_harmonic_on_the_fundamentals_rows(given):
 
 
 def test_call_images_of_a_harmonic_above_the_image_are_empty():
-    from usvlib.spectrogram import call_images, usv_image
+    from usvlib.call_images import call_images
+    from usvlib.spectrogram import usv_image
 
     image = usv_image(_canvas_call(60, 90_000, 90_000))[0][None]  # its harmonic would be at 180 kHz
     out = call_images(image, np.array([60 * PAPER_PARAMS.hop_s]), np.array([90_000.0]), harmonic=2)
@@ -107,7 +111,7 @@ def test_call_images_of_a_harmonic_above_the_image_are_empty():
 
 
 def test_call_images_explain_mismatched_inputs():
-    from usvlib.spectrogram import call_images
+    from usvlib.call_images import call_images
 
     with pytest.raises(ValueError, match="N durations"):
         call_images(np.zeros((3, 100, 100)), np.ones(2) * 0.05, np.ones(3) * 7e4)

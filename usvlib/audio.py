@@ -110,6 +110,17 @@ def _check_riff(stream: io.BufferedIOBase, size: int, name: str) -> None:
 def audio_info(path: str | os.PathLike, *, min_rate_hz: int = MIN_RATE_HZ) -> AudioInfo:
     """Read and validate a recording's header.
 
+    Parameters
+    ----------
+    path : path or ``"archive.zip::member"``
+    min_rate_hz : int
+        Reject files sampled below this (default 200 kHz: USVs reach 120 kHz).
+
+    Returns
+    -------
+    AudioInfo
+        Rate, channels, number of frames, format and subtype; no samples are read.
+
     Raises
     ------
     AudioError
@@ -168,9 +179,10 @@ def read_audio(
     ----------
     path : path or ``"archive.zip::member"``
     channel : int, optional
-        Which channel of a multi-channel file; required when there are several.
+        Which channel of a multi-channel file (0-based); required when there are several.
     start_s, stop_s : float
-        Part to read, in seconds (default: all).
+        Part to read, in seconds (default: all, from 0 to the end). Clipped to the recording; an
+        empty array when ``stop_s <= start_s``.
     min_rate_hz : int
         Reject files sampled below this.
 
@@ -178,6 +190,19 @@ def read_audio(
     -------
     samples : ndarray of float32, shape (n,)
     rate_hz : int
+
+    Raises
+    ------
+    AudioError
+        If the file cannot be used (:func:`audio_info`), or if ``channel`` is missing for a
+        multi-channel file or is not one of its channels.
+
+    Examples
+    --------
+    >>> from usvlib.audio import read_audio
+    >>> samples, rate_hz = read_audio("tests/fixtures/amvoc/1/rec_1.wav", start_s=1.0, stop_s=1.5)  # doctest: +SKIP
+    >>> samples.dtype, samples.shape, rate_hz  # doctest: +SKIP
+    (dtype('float32'), (125000,), 250000)
     """
     info = audio_info(path, min_rate_hz=min_rate_hz)
     ch = _channel(info, channel)
@@ -202,6 +227,33 @@ def iter_blocks(
 
     Memory is bounded by one block, whatever the length of the file. ``dtype="int16"`` returns
     the raw 16-bit values (full scale 32768), which is faster when the caller converts anyway.
+
+    Parameters
+    ----------
+    path : path or ``"archive.zip::member"``
+    block_s : float
+        Length of a block in seconds; the last one may be shorter.
+    overlap_s : float
+        Seconds that each block shares with the one before; ``0 <= overlap_s < block_s``.
+    channel : int, optional
+        As in :func:`read_audio`.
+    min_rate_hz : int
+        Reject files sampled below this.
+    dtype : {"float32", "int16", ...}
+        Sample type, as ``soundfile`` reads it.
+
+    Yields
+    ------
+    first_sample : int
+        Index of the block's first sample in the recording.
+    samples : ndarray, shape (n,)
+        The block's samples of the chosen channel.
+
+    Raises
+    ------
+    AudioError
+        If ``block_s <= 0`` or ``overlap_s`` is outside ``[0, block_s)``, or if the file or the
+        channel cannot be used (:func:`read_audio`); raised when the first block is asked for.
     """
     if block_s <= 0 or overlap_s < 0 or overlap_s >= block_s:
         raise AudioError(f"block_s must be > 0 and 0 <= overlap_s < block_s (got {block_s}, {overlap_s})")
@@ -221,7 +273,27 @@ def iter_blocks(
 
 
 def write_wav(path: str | os.PathLike, samples: np.ndarray, rate_hz: int) -> Path:
-    """Write mono int16 (or float in [-1, 1], converted) samples as a WAV, atomically."""
+    """Write mono int16 (or float in [-1, 1], converted) samples as a WAV, atomically.
+
+    Parameters
+    ----------
+    path : path
+    samples : ndarray, shape (n,)
+        ``int16`` values are written as they are; other types are scaled by 32768, rounded and
+        clipped to the 16-bit range.
+    rate_hz : int
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    Path
+        ``path``, written as 16-bit PCM.
+
+    Raises
+    ------
+    AudioError
+        If ``samples`` is not one-dimensional.
+    """
     samples = np.asarray(samples)
     if samples.ndim != 1:
         raise AudioError(f"{path}: expected mono samples (1-D), got shape {samples.shape}")

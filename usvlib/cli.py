@@ -57,7 +57,11 @@ def _cmd_reproduce(args) -> int:
 
     summary = run(args.profile, args.data, only=args.only, out_dir=args.out, progress=True)
     total = sum(summary.seconds.values())
-    print(f"{len(summary.executed)} notebook(s) in {total:.0f} s; figures and numbers in {summary.out_dir}")
+    executed = summary.executed[0].parent if summary.executed else None
+    print(
+        f"{len(summary.executed)} notebook(s) in {total:.0f} s; figures and numbers in {summary.out_dir}"
+        + (f"; executed notebooks in {executed}" if executed else "")
+    )
     return 0
 
 

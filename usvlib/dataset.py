@@ -94,7 +94,24 @@ class Dataset:
         return r[(r.experiment == experiment) & r.used].reset_index(drop=True)
 
     def calls(self, experiment: str = "sex", *, used_only: bool = True) -> pd.DataFrame:
-        """Ground-truth calls of ``experiment`` (synthetic data only)."""
+        """Ground-truth calls of ``experiment`` (synthetic data only).
+
+        Parameters
+        ----------
+        experiment : str
+        used_only : bool
+            Only the calls of the recordings that analyses use.
+
+        Returns
+        -------
+        DataFrame
+            One row per call, with its onset, offset and latent parameters.
+
+        Raises
+        ------
+        DatasetError
+            For a dataset without ground truth (real or user data).
+        """
         if self.ground_truth is None:
             raise DatasetError(f"{self.root}: real data carry no call times - detect the calls first (usvlib detect)")
         gt = self.ground_truth[self.ground_truth.experiment == experiment]
@@ -134,7 +151,25 @@ def _sex_recordings(root: Path, exclude: tuple[str, ...]) -> list[dict]:
 
 
 def strain_group(member: str) -> str | None:
-    """'cortexless' or 'control' from a path inside the strain archive, or None if unclear."""
+    """'cortexless' or 'control' from a path inside the strain archive, or None if unclear.
+
+    Parameters
+    ----------
+    member : str
+        A path inside the archive (or below the strain folder). Its words (split at anything but
+        letters and digits, case ignored) are matched by their start: ``cortexless``, ``emx``,
+        ``esco`` or ``cx`` mean cortexless; ``control``, ``ctrl``, ``wildtype`` or ``wt`` control.
+
+    Returns
+    -------
+    str or None
+        ``"cortexless"`` or ``"control"``; None when the path names neither group, or both.
+
+    Examples
+    --------
+    >>> strain_group("Emx1-cre/mouse3.wav"), strain_group("WT/mouse3.wav"), strain_group("mouse3.wav")
+    ('cortexless', 'control', None)
+    """
     tokens = [t for t in re.split(r"[^a-z0-9]+", member.lower()) if t]
     cx = any(t.startswith(w) for t in tokens for w in _CORTEXLESS_WORDS)
     ctrl = any(t.startswith(w) for t in tokens for w in _CONTROL_WORDS)
@@ -257,7 +292,8 @@ def load_dataset(
     verify : {"used", "all", "none"} or list of str
         Check SHA256 sums against ``MANIFEST.txt``: the files this loader reads (default), every
         file, none, or the given relative paths / patterns. A mismatch raises a
-        ``ManifestError`` naming the files.
+        ``ManifestError`` naming the files; a folder without a manifest is loaded unchecked, with a
+        warning.
     rehash : bool
         Hash even files already verified with the same size and modification time.
     exclude : tuple of str
@@ -265,8 +301,32 @@ def load_dataset(
     read_headers : bool
         Read every recording's header (rate, length); problems raise a ``DatasetError``
         listing each file, unless ``skip_unreadable``.
+    skip_unreadable : bool
+        Leave out the recordings whose header cannot be used (each noted, with a warning) instead of
+        raising.
     sex_codes, on_missing
-        Passed to :func:`load_properties`.
+        Passed to :func:`~usvlib.formats.load_properties`.
+
+    Returns
+    -------
+    Dataset
+        ``kind="synthetic"`` when the folder has ``ground_truth/config.json``, else ``"real"``; the
+        notes on what was skipped or inferred are also issued as warnings.
+
+    Raises
+    ------
+    DatasetError
+        If ``root`` is not a folder or holds no sex recordings, if recordings cannot be used (unless
+        ``skip_unreadable``), or if the properties table is malformed.
+    ManifestError
+        If the manifest is damaged, or files it lists for checking are missing or corrupted.
+
+    Examples
+    --------
+    >>> from usvlib.dataset import load_dataset
+    >>> ds = load_dataset("data/synthetic/default")  # doctest: +SKIP
+    >>> ds.kind, len(ds.used_recordings("sex"))  # doctest: +SKIP
+    ('synthetic', 17)
     """
     root = Path(root)
     if not root.is_dir():
@@ -327,7 +387,19 @@ def load_dataset(
 
 
 def usv_counts(dataset: Dataset) -> pd.DataFrame:
-    """One row per recording with its number of USVs (ground truth, or the properties table)."""
+    """One row per recording with its number of USVs (ground truth, or the properties table).
+
+    Parameters
+    ----------
+    dataset : Dataset
+
+    Returns
+    -------
+    DataFrame
+        The columns ``recording, experiment, group, used, duration_s, n_usvs, usvs_per_min`` that
+        apply: ``n_usvs`` is missing (``<NA>``) for a recording without counts, and ``duration_s``
+        and ``usvs_per_min`` (rounded to 0.1) need the recordings' headers.
+    """
     rec = dataset.recordings.copy()
     if dataset.ground_truth is not None:
         counts = dataset.ground_truth.groupby("animal").size()

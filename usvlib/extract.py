@@ -3,14 +3,14 @@
 ``extract_dataset(ROOT)`` finds the calls of every used recording (detecting them, or taking the
 dataset's own call times where it has them), computes for each call the paper-resolution
 spectrogram and from it the 100 x 100 network image, the spectral line, the time and frequency
-marginals and the 24 properties (``usvlib.features``), and writes everything to one HDF5 file
+marginals and the 24 properties (``usvlib.products.recording_products``, one recording at a
+time), and writes everything to one HDF5 file
 under ``data/cache/extract/``. The file's name holds a hash of the inputs (the recordings' sizes
 and dates, the call source, every parameter, the code), so a re-run with nothing changed opens
 the existing file at once and a changed parameter makes a new one. Files are written under a
 temporary name and renamed when complete.
 
-Recordings are processed in blocks (``block_s``) with an overlap longer than the longest call, so
-memory stays bounded whatever their length; recordings are shared among worker processes.
+Recordings are shared among worker processes.
 """
 
 from __future__ import annotations
@@ -20,186 +20,26 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
-import scipy.fft
-from numpy.lib.stride_tricks import sliding_window_view
 
 import usvlib
 from usvlib._fingerprint import code_fingerprint as _code_fingerprint
 from usvlib._io import atomic_path
 from usvlib._parallel import default_workers, process_map
-from usvlib.audio import audio_info, iter_blocks
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
 from usvlib.errors import ConfigError
-from usvlib.features import PropertyParams, call_properties
 from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
-from usvlib.properties import EXTENDED_COLUMNS
-from usvlib.spectrogram import (
-    CANVAS_BINS,
-    IMAGE_SHAPE,
-    PAPER_PARAMS,
-    SEQUENCE_LENGTH,
-    SpectrogramParams,
-    canvas_rows,
-    image_from_rows,
-    resample,
-    resize_matrix,
-    spectral_line_hz,
-)
+from usvlib.products import ExtractParams, recording_products
+from usvlib.spectrogram import CANVAS_BINS, IMAGE_SHAPE, SEQUENCE_LENGTH
 
-
-@dataclass(frozen=True)
-class ExtractParams:
-    """How per-USV products are made (defaults: the paper's)."""
-
-    spectrogram: SpectrogramParams = PAPER_PARAMS
-    background_percentile: float = 75.0
-    background_frames: int = 150  # sampled per block, away from calls
-    long_calls: str = "compress"
-    block_s: float = 10.0
-    max_call_s: float = 0.5
-    properties: PropertyParams = field(default_factory=PropertyParams)
-
-
-# ---------------------------------------------------------------------------------------------
-# one recording
-
-IMAGE_ROW_MAP = resize_matrix(CANVAS_BINS, IMAGE_SHAPE[0])  # the images' frequency resize
-
-
-def _frame_starts(onset_s: float, offset_s: float, rate: int, n: int, hop: int) -> np.ndarray:
-    """Sample index of each analysis frame of a call (frames centred on the call's hops)."""
-    n_frames = max(1, round((offset_s - onset_s) * rate / hop))
-    centres = np.rint(onset_s * rate + (np.arange(n_frames) + 0.5) * hop).astype(np.int64)
-    return centres - n // 2
-
-
-def recording_products(
-    path: str | os.PathLike,
-    calls: pd.DataFrame,
-    params: ExtractParams = ExtractParams(),
-    *,
-    channel=None,
-    with_properties: bool = True,
-) -> dict:
-    """Per-call products of one recording.
-
-    Parameters
-    ----------
-    calls : DataFrame with ``onset_s``, ``offset_s``
-        Sorted by onset.
-
-    Returns
-    -------
-    dict with ``images`` (n, 100, 100) float16 (as cached), ``spectral_line`` (n, 100) Hz,
-    ``time_marginal`` (n, 100), ``freq_marginal`` (n, 233), ``did_not_fit`` (n,) bool and
-    ``properties`` (DataFrame, 24 columns).
-    """
-    info = audio_info(path)
-    rate = info.rate_hz
-    sp = params.spectrogram
-    n, hop = sp.window_samples(rate), sp.hop_samples(rate)
-    freqs, band = sp.band(rate)
-    rows = canvas_rows(freqs)
-    keep_rows = (rows >= 0) & (rows < CANVAS_BINS)
-    window = np.hanning(n + 2)[1:-1].astype(np.float32)
-    power_to_ms = 2.0 / (n * float(np.sum(window.astype(np.float64) ** 2)))
-    window_int16 = window / np.float32(32768.0)  # blocks are read as int16: the window converts
-    n_calls = len(calls)
-    out = {
-        "images": np.zeros((n_calls, *IMAGE_SHAPE), np.float16),  # half the memory of a long recording
-        "spectral_line": np.full((n_calls, SEQUENCE_LENGTH), np.nan, np.float32),
-        "time_marginal": np.zeros((n_calls, SEQUENCE_LENGTH), np.float32),
-        "freq_marginal": np.zeros((n_calls, CANVAS_BINS), np.float32),
-        "did_not_fit": np.zeros(n_calls, bool),
-    }
-    props = [None] * n_calls
-    if n_calls == 0:
-        out["properties"] = pd.DataFrame(columns=list(EXTENDED_COLUMNS))
-        return out
-    onsets = calls.onset_s.to_numpy(float)
-    offsets = np.minimum(calls.offset_s.to_numpy(float), onsets + params.max_call_s * 2)
-    n_call_frames = np.maximum(1, np.rint((offsets - onsets) * rate / hop).astype(np.int64))
-    first = np.rint(onsets * rate + 0.5 * hop).astype(np.int64) - n // 2
-    last = np.rint(onsets * rate + (n_call_frames - 0.5) * hop).astype(np.int64) - n // 2 + n
-    first = np.maximum(first, 0)  # a call at the very start or end of the file: frames outside it are zero
-    last = np.minimum(last, info.n_frames)
-    overlap_s = 2 * params.max_call_s + 2 * n / rate
-    block_s = max(params.block_s, 2 * overlap_s)
-    done = np.zeros(n_calls, bool)
-
-    identity_rows = len(rows) == CANVAS_BINS and np.array_equal(rows, np.arange(CANVAS_BINS))
-
-    # frame-major (frames, 233) throughout: every per-frame operation reads contiguous memory
-    def stft(block: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        frames = sliding_window_view(block, n)[starts] * window_int16
-        mag = np.abs(scipy.fft.rfft(frames, axis=1, overwrite_x=True)[:, band])
-        if identity_rows:  # 300 kHz: the band is the canvas
-            return mag
-        canvas = np.zeros((mag.shape[0], CANVAS_BINS), np.float32)
-        canvas[:, rows[keep_rows]] = mag[:, keep_rows]
-        return canvas
-
-    for s0, block in iter_blocks(path, block_s=block_s, overlap_s=overlap_s, channel=channel, dtype="int16"):
-        s1 = s0 + len(block)
-        mine = np.flatnonzero(~done & (first >= s0) & (last <= s1))
-        if len(mine) == 0:
-            continue
-        # background: frames spread over the block, away from the calls near it
-        cand = np.linspace(0, len(block) - n, num=min(params.background_frames * 2, max(1, (len(block) - n) // hop)))
-        cand = cand.astype(np.int64) + s0
-        near = np.flatnonzero((last >= s0) & (first <= s1))
-        # a candidate frame is busy if it overlaps a call: calls started minus calls ended before it
-        started = np.searchsorted(np.sort(first[near]), cand + n, side="left")
-        ended = np.searchsorted(np.sort(last[near]), cand, side="right")
-        free = started - ended == 0
-        bg_starts = cand[free][:: max(1, free.sum() // params.background_frames)]
-        if len(bg_starts) < 20:
-            bg_starts = cand  # a block full of calls: the percentile of everything
-        bg = stft(block, bg_starts - s0)
-        background = np.percentile(bg, params.background_percentile, axis=0).astype(np.float32)
-        noise_power = np.mean(bg.astype(np.float64) ** 2, axis=0)
-        # all frames of this block's calls in one transform, one frequency resize
-        lengths = n_call_frames[mine]
-        bounds = np.concatenate([[0], np.cumsum(lengths)])
-        within = np.arange(bounds[-1]) - np.repeat(bounds[:-1], lengths)
-        centres = np.rint(np.repeat(onsets[mine] * rate, lengths) + (within + 0.5) * hop).astype(np.int64)
-        starts = centres - n // 2 - s0
-        valid = (starts >= 0) & (starts + n <= len(block))
-        spec_all = stft(block, starts) if valid.all() else np.zeros((len(starts), CANVAS_BINS), np.float32)
-        if not valid.all() and valid.any():
-            spec_all[valid] = stft(block, starts[valid])
-        sparse_all = np.where(spec_all >= background, spec_all, np.float32(0.0))
-        line_all = spectral_line_hz(sparse_all.T)
-        rows_all = sparse_all @ IMAGE_ROW_MAP.T  # (frames, 100): the frequency resize of every frame
-        column_sums = sparse_all.sum(axis=1)
-        freq_marginals = np.add.reduceat(sparse_all, bounds[:-1], axis=0)
-        for k, i in enumerate(mine):
-            a, b = bounds[k], bounds[k + 1]
-            out["images"][i], out["did_not_fit"][i] = image_from_rows(rows_all[a:b].T, long_calls=params.long_calls)
-            out["spectral_line"][i] = resample(line_all[a:b])
-            out["time_marginal"][i] = resample(column_sums[a:b])
-            out["freq_marginal"][i] = freq_marginals[k]
-            if with_properties:
-                props[i] = call_properties(
-                    spec_all[a:b].T,
-                    background,
-                    noise_power,
-                    duration_s=offsets[i] - onsets[i],
-                    hop_s=hop / rate,
-                    power_to_ms=power_to_ms,
-                    params=params.properties,
-                )
-        done[mine] = True
-    out["properties"] = pd.DataFrame([p if p is not None else {} for p in props], columns=list(EXTENDED_COLUMNS))
-    return out
+__all__ = ["ExtractParams", "Extraction", "extract_dataset", "read_table", "recording_products"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,11 +47,23 @@ def recording_products(
 
 
 def code_fingerprint(source: str = "truth") -> str:
-    """Fingerprint of the code that makes the cache (docstrings left out): changed code, new
-    cache. The detector's code counts only where it found the calls (``source="detect"``)."""
-    from usvlib import audio, detect, extract, features, properties, spectrogram
+    """Fingerprint of the code that makes the cache (docstrings left out): changed code, new cache.
 
-    modules = [audio, spectrogram, properties, features, extract]
+    Parameters
+    ----------
+    source : {"truth", "detect"}
+        Where the calls come from: the detector's code counts only where it found the calls
+        (``"detect"``).
+
+    Returns
+    -------
+    str
+        :func:`usvlib._fingerprint.code_fingerprint` of the audio, spectrogram, property,
+        feature and extraction modules (and the detector's).
+    """
+    from usvlib import audio, detect, extract, features, products, properties, spectrogram
+
+    modules = [audio, spectrogram, properties, features, products, extract]
     if source == "detect":
         modules += [detect.frames, detect.events, detect]
     return _code_fingerprint(*modules)
@@ -278,16 +130,51 @@ def extract_dataset(
     Parameters
     ----------
     dataset : Dataset or path
+        A loaded dataset, or a folder that :func:`~usvlib.dataset.load_dataset` loads with its
+        defaults.
     calls : {"auto", "detect", "truth"}
         Where call times come from: the detector, or the dataset's ground truth (synthetic data
         only). "auto" uses the truth when there is one.
     experiments : tuple of str, optional
         Which recordings: those of these experiments (``"sex"``, ``"strain"``, a user
         manifest's ``"user"`` or its own names); default every used recording of the dataset.
+    params : ExtractParams
+        How the products are made (default: the paper's spectrogram and properties).
+    detector : DetectorParams
+        Settings of the detector, where it finds the calls (part of the cache key only then).
     workers : int, optional
-        Processes (default: the available CPUs, at most 8).
+        Processes (default: the available CPUs, at most 8). The result does not depend on it.
+    progress : bool
+        A progress bar over recordings.
     cache : path, optional
         Folder of the cache files (default ``data/cache/extract``).
+
+    Returns
+    -------
+    Extraction
+        The HDF5 file's path and its table: one row per USV, in recording order, with the
+        recording, animal, experiment, sex, strain and group, ``onset_s`` and ``offset_s``, the
+        matched ground-truth call (``truth_call_id``, where there is a truth), ``detector_score``
+        (detected calls), ``image_did_not_fit`` and the 24 properties. ``from_cache`` says whether
+        an existing file was opened.
+
+    Raises
+    ------
+    ConfigError
+        If ``calls`` is not one of the three, or is ``"truth"`` for a dataset without ground truth.
+    DatasetError
+        If ``dataset`` is a path that does not load (:func:`~usvlib.dataset.load_dataset`).
+    AudioError
+        If a recording cannot be read.
+
+    Examples
+    --------
+    >>> from usvlib import extract_dataset, load_dataset
+    >>> ds = load_dataset("data/synthetic/quick")  # doctest: +SKIP
+    >>> ext = extract_dataset(ds, calls="truth", experiments=("sex",))  # doctest: +SKIP
+    >>> ext.table[["animal", "onset_s", "duration_s", "mean_freq_hz"]].head()  # doctest: +SKIP
+    >>> ext.array("images", index=[0, 1, 2]).shape  # doctest: +SKIP
+    (3, 100, 100)
     """
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     if calls not in ("auto", "detect", "truth"):
@@ -405,7 +292,20 @@ def _write_table(f: h5py.File, name: str, table: pd.DataFrame) -> None:
 
 
 def read_table(path: str | os.PathLike, name: str = "calls") -> pd.DataFrame:
-    """The table stored in an extraction file."""
+    """The table stored in an extraction file.
+
+    Parameters
+    ----------
+    path : path
+        An HDF5 file written by :func:`extract_dataset`.
+    name : str
+        The group of the table (``"calls"``: one row per USV).
+
+    Returns
+    -------
+    DataFrame
+        The columns in their stored order; text columns as ``str``.
+    """
     with h5py.File(path, "r") as f:
         group = f[name]
         columns = json.loads(group.attrs["columns"])

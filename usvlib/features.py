@@ -120,16 +120,44 @@ def call_properties(
         image.
     noise_power : ndarray (233,)
         Mean noise power per row.
-    duration_s, hop_s : float
+    duration_s : float
+        The call's duration in seconds (offset minus onset), returned as ``duration_s`` and
+        deciding whether a tremolo is looked for.
+    hop_s : float
+        Time between the spectrogram's frames, in seconds.
     power_to_ms : float
         Factor from summed one-sided power of a frame to the mean square of the signal (full
         scale 1), for ``volume_dbfs``.
+    params : PropertyParams
+        Thresholds of the estimators (frequencies in Hz, times in s).
+
+    Returns
+    -------
+    dict
+        The 24 properties, keyed and ordered as ``usvlib.properties.EXTENDED_COLUMNS`` (units in
+        the names). A call with fewer than two voiced frames keeps its duration and volume, has
+        0 for the counts and flags and -40 dB for ``harmonic_db``, and NaN elsewhere.
 
     Notes
     -----
     A frame is *voiced* if its loudest bin is ``voiced_snr`` times its noise power and holds at
     least ``min_frame_purity`` of the frame's significant power (clicks spread theirs). Power
     sums use the excess over the noise, unclipped, so noise adds nothing on average.
+
+    Examples
+    --------
+    A 40 ms upward sweep from 60 to 75 kHz, 29.5 dB over unit noise:
+
+    >>> import numpy as np
+    >>> from usvlib.features import call_properties
+    >>> from usvlib.spectrogram import CANVAS_BIN_HZ, CANVAS_BINS, CANVAS_FMIN_HZ
+    >>> spec = np.ones((CANVAS_BINS, 48), np.float32)
+    >>> rows = np.rint((np.linspace(60_000, 75_000, 48) - CANVAS_FMIN_HZ) / CANVAS_BIN_HZ).astype(int)
+    >>> spec[rows, np.arange(48)] = 30.0
+    >>> noise = np.ones(CANVAS_BINS)
+    >>> props = call_properties(spec, noise, noise, duration_s=0.04, hop_s=250 / 300_000, power_to_ms=1e-6)
+    >>> props["direction"], props["breaks"], props["mean_freq_hz"]
+    (1, 0, 67500.0)
     """
     p = params
     power = spec.astype(np.float64) ** 2

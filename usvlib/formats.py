@@ -93,7 +93,7 @@ def load_properties(
         Numeric sex codes (default ``{0: "female", 1: "male"}``); strings such as ``"f"`` or
         ``"male"`` are understood anyway.
     on_missing : {"error", "drop"}
-        What to do with rows that lack a value.
+        What to do with rows that lack a value: raise, or leave them out (noted).
     recordings : DataFrame, optional
         The dataset's sex recordings, to name each ``animalid`` (1-based, in file order).
 
@@ -101,6 +101,13 @@ def load_properties(
     -------
     table, notes
         The table with usvlib column names, and notes on what was inferred.
+
+    Raises
+    ------
+    DatasetError
+        If the file is missing, empty, not CSV, not named ``features_...csv``, has another number
+        of columns than its name lists, has rows without a value (``on_missing="error"``), or
+        sex values that are not understood.
     """
     path = Path(path)
     notes: list[str] = []

@@ -39,10 +39,22 @@ class ManifestEntry:
 def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
     """Parse a manifest file.
 
+    Parameters
+    ----------
+    path : path
+        The ``MANIFEST.txt``: one ``<SHA256> <relative path>`` a line, a single space between them.
+
+    Returns
+    -------
+    list of ManifestEntry
+        In file order, digests in lower case, paths byte-exact (a Windows line ending removed, except
+        from the names of macOS ``Icon\\r`` files, which end in a carriage return).
+
     Raises
     ------
     ManifestError
-        For a line that is not ``<64 hex digits> <relative path>``, naming the line.
+        If the file does not exist, or for a line that is not ``<64 hex digits> <relative path>`` or
+        whose path is absolute or leaves the dataset folder (``..``), naming the line.
     """
     path = Path(path)
     try:
@@ -159,6 +171,17 @@ def verify_manifest(
     rehash : bool
         Hash every file (default). ``False`` trusts earlier results for files whose size and
         modification time did not change (fast repeated loads).
+
+    Returns
+    -------
+    VerifyReport
+        The files checked, missing and corrupted. Missing or corrupted files do not raise here:
+        ``report.raise_if_bad()`` does.
+
+    Raises
+    ------
+    ManifestError
+        If ``root/MANIFEST.txt`` is missing or damaged (:func:`read_manifest`).
     """
     root = Path(root)
     entries = read_manifest(root / MANIFEST_NAME)
@@ -183,7 +206,21 @@ def verify_manifest(
 
 
 def write_manifest(root: Path, *, known: dict | None = None) -> Path:
-    """Write ``root/MANIFEST.txt``: ``SHA256 relative/path`` for every file, sorted by path."""
+    """Write ``root/MANIFEST.txt``: ``SHA256 relative/path`` for every file, sorted by path.
+
+    Parameters
+    ----------
+    root : Path
+        The dataset folder; every file below it except the manifest itself is listed.
+    known : dict, optional
+        SHA256 of files already known (relative path -> hex digest), used instead of hashing them
+        again, as when the files were just written.
+
+    Returns
+    -------
+    Path
+        The manifest, written atomically.
+    """
     known = dict(known or {})
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != MANIFEST_NAME)
     todo = [f for f in files if f not in known]

@@ -5,14 +5,26 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from usvlib.spectrogram import CALL_IMAGE_HARMONICS
+from usvlib.call_images import CALL_IMAGE_HARMONICS
 
 
 def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
     """Layer by layer: type, output shape and parameters (for the architecture of Fig 3A).
 
-    ``input_shape`` (batch, channels, height, width) defaults to one input of the model's own
-    ``input_shape`` (the 100 x 100 image where it has none)."""
+    Parameters
+    ----------
+    model : nn.Module
+        Run once on zeros in eval mode, without gradients; its training mode is restored.
+    input_shape : tuple of int, optional
+        (batch, channels, height, width); defaults to one input of the model's own
+        ``input_shape`` (the 100 x 100 image where it has none).
+
+    Returns
+    -------
+    list of dict
+        One per leaf layer that runs, in the order they run (dropout left out): ``layer`` (its type's
+        name), ``output`` (shape of one example's output) and ``parameters`` (its own count).
+    """
     if input_shape is None:
         input_shape = (1, *getattr(model, "input_shape", (1, 100, 100)))
     rows, hooks = [], []
@@ -42,14 +54,45 @@ def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
 
 
 def call_image_band_names(harmonics: tuple[int, ...] = CALL_IMAGE_HARMONICS) -> list[str]:
-    """Names of the call images' channels (``spectrogram.CALL_IMAGE_HARMONICS``), for plots."""
+    """Names of the call images' channels (``spectrogram.CALL_IMAGE_HARMONICS``), for plots.
+
+    Parameters
+    ----------
+    harmonics : tuple of int
+        The harmonic of each channel (1: the fundamental).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> call_image_band_names((1, 2))
+    ['fundamental', 'harmonic 2']
+    """
     return ["fundamental" if k == 1 else f"harmonic {k}" for k in harmonics]
 
 
 def first_layer_filters(model: nn.Module) -> torch.Tensor:
-    """Weights of the first convolution: (filters, kernel height, kernel width) for a network of
-    one input channel, (filters, input channels, kernel height, kernel width) otherwise (the call
-    images' fundamental and harmonic bands)."""
+    """Weights of the first convolution of a network, for showing its filters (Fig 3C).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A network with at least one ``Conv2d``.
+
+    Returns
+    -------
+    Tensor
+        (filters, kernel height, kernel width) for a network of one input channel, (filters, input
+        channels, kernel height, kernel width) otherwise (the call images' fundamental and harmonic
+        bands); detached from the graph.
+
+    Raises
+    ------
+    StopIteration
+        If the network has no ``Conv2d``.
+    """
     conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
     weights = conv.weight.detach()
     return weights[:, 0] if weights.shape[1] == 1 else weights

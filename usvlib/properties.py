@@ -257,10 +257,25 @@ DONDERS_COLUMNS: dict[str, str] = {
 def paper_property(name: str) -> Property:
     """One of the paper's nine by its name (``"mean_frequency"``), table column or column.
 
+    Parameters
+    ----------
+    name : str
+        The paper's name (``"volume"``), the loaded Donders table's column (``"volume"``) or the
+        call table's column (``"volume_dbfs"``).
+
+    Returns
+    -------
+    Property
+
     Raises
     ------
     KeyError
         With the names there are.
+
+    Examples
+    --------
+    >>> paper_property("mean_freq_hz").donders_column
+    'avgfreq'
     """
     for p in PAPER_PROPERTIES:
         if name in (p.name, p.table_column, p.column):
@@ -269,5 +284,12 @@ def paper_property(name: str) -> Property:
 
 
 def label_properties() -> tuple[Property, ...]:
-    """The six labelled properties (the spectrogram -> property networks of Fig 4A-E)."""
+    """The six labelled properties (the spectrogram -> property networks of Fig 4A-E).
+
+    Returns
+    -------
+    tuple of Property
+        Those whose ``kind`` is ``"label"``, in the paper's order: direction, peaks, breaks,
+        broadband, tremolo, complex.
+    """
     return tuple(p for p in PAPER_PROPERTIES if p.kind == LABEL)

@@ -6,10 +6,10 @@ epochs at 1e-3 without dropout, 25 at 1e-4 with dropout 0.5 and 25 at 1e-5 with 
 and keep the weights of the epoch with the best balanced accuracy on a validation set taken
 from the training animals (``fit_network``'s ``val``), never from the test animal.
 
-Augmentation (the authors' code): each image is padded on both sides in time by up to 10 % of
-its width with background noise and cropped back at a random offset (a random time shift),
-multiplied by a gain from U(0.5, 1.5), given additive Gaussian noise, and clipped to the range
-of the original batch.
+Augmentation, after the authors' code: a random time shift of up to 10 % of the width (the
+image padded with its edge columns, its empty background, and cropped back at a random offset),
+a gain from U(0.5, 1.5), additive Gaussian noise, and clipping to the range the gain can reach
+(``augment_batch``).
 """
 
 from __future__ import annotations
@@ -49,6 +49,21 @@ def augment_batch(x: torch.Tensor, schedule: Schedule, gen: torch.Generator) -> 
     background: the value of its edge columns, where the canvas is empty), a gain from
     ``gain``, additive Gaussian noise of ``noise_sd`` times the batch's standard deviation, and
     clipping to the range the gain can reach.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, 1, H, W)
+        The batch; not changed.
+    schedule : Schedule
+        Its ``shift_fraction``, ``gain``, ``noise_sd`` and ``freq_shift_fraction`` (a random shift
+        along frequency as well, edge rows repeated, where above 0; not in the paper).
+    gen : torch.Generator
+        Draws every random choice, so a seeded generator repeats the augmentation.
+
+    Returns
+    -------
+    Tensor, shape (N, 1, H, W)
+        A new batch, clipped to ``±max|x| * gain[1]``.
     """
     n, _, h, w = x.shape
     pad = max(1, round(schedule.shift_fraction * w))
@@ -125,6 +140,26 @@ def predict_scores(model: nn.Module, x, *, batch_size: int = 512, n_classes=2, d
     """Class probabilities (N, n_classes) of a trained network (eval mode, no gradients).
 
     With several heads (``n_classes`` a tuple), a list of such arrays, one per head.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Left in eval mode.
+    x : ndarray or tuple of ndarrays
+        Inputs, as for :func:`fit_network`.
+    batch_size : int
+        Inputs per forward pass (memory, not results).
+    n_classes : int or tuple of int
+        Classes of the output, or of each head. Two classes are one logit (sigmoid), more a
+        softmax.
+    dtype : torch.dtype
+        Type the inputs are converted to.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        Shape (N, n_classes), rows summing to 1; a list with one array per head when ``n_classes``
+        is a tuple.
     """
     tensors = _as_tensors(x, dtype)
     heads = n_classes if isinstance(n_classes, tuple) else (n_classes,)
@@ -181,17 +216,34 @@ def fit_network(
 
     Parameters
     ----------
+    model : nn.Module
+        Its ``set_dropout(p)``, where it has one, is called with each stage's dropout.
     x : ndarray or tuple of ndarrays
         Inputs (images (N, 1, H, W), or the parts a multi-input network takes).
     y : ndarray of int
         Class of each example (0..n_classes-1); with several heads (``n_classes`` a tuple),
         shape (N, heads).
+    schedule : Schedule
+        Stages (epochs, learning rate, dropout), batch size, weight decay and augmentation.
+    n_classes : int or tuple of int
+        Classes of the output (two: one logit), or of each head.
     val : (x_val, y_val), optional
-        Validation data: the weights of the epoch with the best balanced accuracy are kept.
+        Validation data: the weights of the epoch with the best balanced accuracy are kept (when
+        ``schedule.select_on_validation``); otherwise those of the last epoch.
+    seed : int
+        Seeds torch's global random state (dropout) and the generator of the batch order and the
+        augmentation.
     images : bool
         Apply the image augmentation (only for image inputs and ``schedule.augment``).
     monitor : callable, optional
         Called as ``monitor(model, epoch)`` after every epoch (e.g. test accuracy for Fig 3B).
+
+    Returns
+    -------
+    TrainingLog
+        Per epoch the mean training loss, the validation balanced accuracy (where selected on) and
+        the relative change of the weights; the epoch whose weights were kept, the time in seconds
+        and the number of images seen.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)

@@ -129,10 +129,16 @@ def test_unknown_notebook_number():
 
 
 def test_readme_numbers_block(tmp_path):
+    from usvlib.paper.results import HEADLINE_KEYS, ResultsStore
+
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{reproduce.README_START}\nold\n{reproduce.README_END}\noutro\n")
-    numbers = tmp_path / "NUMBERS.md"
-    numbers.write_text("# Numbers\n\n| key | x |\n|---|---|\n")
-    assert reproduce.update_readme_numbers(readme, numbers)
+    readme.write_text(f"intro\n{reproduce.README_START}\nSTALE-TABLE\n{reproduce.README_END}\noutro\n")
+    store = ResultsStore(tmp_path / "results")
+    assert not reproduce.update_readme_numbers(readme, store)  # no numbers yet: left alone
+    store.record("fig3.dnn.across_animals", 0.7, sd=0.1, n=17, dataset="synthetic", profile="quick")
+    assert reproduce.update_readme_numbers(readme, store)
     text = readme.read_text()
-    assert "old" not in text and "| key | x |" in text and text.endswith("outro\n")
+    assert "STALE-TABLE" not in text and text.endswith("outro\n")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == list(HEADLINE_KEYS)
+    assert "70.0 ± 10.0 % | synthetic | quick | 17" in text

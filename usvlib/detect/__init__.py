@@ -93,6 +93,8 @@ def detect_file(path: str | os.PathLike, params: DetectorParams = DetectorParams
     ------
     AudioError
         If the file cannot be used (wrong rate, truncated, ...), named in the message.
+    ConfigError
+        If ``params.band_hz`` leaves fewer than 8 frequency bins at the file's rate.
 
     Examples
     --------
@@ -130,6 +132,8 @@ def detect_samples(
     ------
     AudioError
         For samples that are not 1-D, not finite, or a rate under 200 kHz.
+    ConfigError
+        If ``params.band_hz`` leaves fewer than 8 frequency bins at ``rate_hz``.
 
     Examples
     --------
@@ -168,12 +172,34 @@ def detect_many(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Detect in several recordings; a file that cannot be read is reported, the rest go on.
 
+    Parameters
+    ----------
+    paths : list of path
+        Recordings, as for :func:`detect_file`.
+    params : DetectorParams
+        The same settings for every recording.
+    channel : int, optional
+        Channel of multi-channel files (the same for all).
+    progress : bool
+        A progress bar over recordings.
+
     Returns
     -------
     calls : DataFrame
-        All calls of the readable recordings.
+        All calls of the readable recordings (``CALL_COLUMNS``; ``recording`` names each file), in
+        the order of ``paths``.
     failures : dict
-        ``{path: message}`` of the recordings that could not be processed.
+        ``{path: message}`` of the recordings that could not be processed: every
+        :class:`~usvlib.errors.UsvlibError` (a missing, truncated or low-rate file, ...) ends here
+        instead of being raised.
+
+    Examples
+    --------
+    >>> from usvlib import detect_many
+    >>> calls, failures = detect_many(["rec1.wav", "rec2.wav"], progress=False)  # doctest: +SKIP
+    >>> calls.groupby("recording").size()  # doctest: +SKIP
+    >>> for path, message in failures.items():  # doctest: +SKIP
+    ...     print(path, message)
     """
     frames, failures = [], {}
     iterator = paths

@@ -45,6 +45,18 @@ def noise_threshold_factor(n_bins: int, false_frame_rate: float) -> float:
     purity depends only on the number of bins; it is simulated once (200 000 frames, fixed
     seed). The threshold ``mode + factor x spread`` is then measured on each recording's own
     purity distribution, so it adapts to noise that is not exactly white.
+
+    Parameters
+    ----------
+    n_bins : int
+        Frequency bins of the searched band (``FrameFeatures.n_bins``).
+    false_frame_rate : float
+        Share of pure-noise frames that should exceed the threshold, in (0, 1).
+
+    Returns
+    -------
+    float
+        The factor; cached per ``(n_bins, false_frame_rate)`` for the process.
     """
     key = (int(n_bins), float(false_frame_rate))
     if key not in _NULL_CACHE:
@@ -57,7 +69,23 @@ def noise_threshold_factor(n_bins: int, false_frame_rate: float) -> float:
 
 
 def thresholds(ff: FrameFeatures, params: DetectorParams) -> tuple[float, float]:
-    """(strong, weak) purity thresholds of a recording."""
+    """(strong, weak) purity thresholds of a recording.
+
+    Both are the mode of the recording's purity plus a factor (:func:`noise_threshold_factor`)
+    times the spread of its noise side.
+
+    Parameters
+    ----------
+    ff : FrameFeatures
+        The recording's per-frame features.
+    params : DetectorParams
+        Its ``false_frame_rate`` sets the strong threshold, ``extend_frame_rate`` the weak one.
+
+    Returns
+    -------
+    strong, weak : float
+        Purity thresholds: a call needs frames above ``strong`` and extends while above ``weak``.
+    """
     mode, spread = _mode_and_sd(ff.purity)
     strong = mode + noise_threshold_factor(ff.n_bins, params.false_frame_rate) * spread
     weak = mode + noise_threshold_factor(ff.n_bins, params.extend_frame_rate) * spread
@@ -72,7 +100,22 @@ def _runs(mask: np.ndarray) -> np.ndarray:
 
 
 def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorParams()) -> pd.DataFrame:
-    """Turn per-frame features into calls (steps 4-5 of the module docstring)."""
+    """Turn per-frame features into calls (steps 4-5 of the module docstring).
+
+    Parameters
+    ----------
+    ff : FrameFeatures
+        Per-frame features of a recording (:func:`~usvlib.detect.frames.frame_features`).
+    params : DetectorParams
+
+    Returns
+    -------
+    DataFrame
+        One row per call, in time order, with ``CALL_COLUMNS`` but ``recording``: onset, offset
+        and duration in seconds from the first frame, the frequency range (of the voiced frames'
+        peaks) and mean frequency in Hz, mean purity, peak SNR in dB and the score (mean purity
+        over the strong threshold). Empty when there are no calls.
+    """
     empty = pd.DataFrame(columns=CALL_COLUMNS[1:])
     if ff.purity.size == 0:
         return empty

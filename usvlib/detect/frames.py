@@ -120,6 +120,32 @@ def block_features(
     ``floor`` (the per-bin noise level) is estimated from the block when it has enough frames,
     otherwise the given one (the previous block's) is used. Integer samples are accepted as they
     are (the window converts them), so a file need not be converted to floats first.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (n,)
+        Mono samples on the int16 scale (full scale 32768); samples after the last whole frame are
+        ignored.
+    rate_hz : int
+        Sampling rate in Hz.
+    params : DetectorParams
+    floor : ndarray, optional
+        The noise floor of the previous block, used when this block is shorter than one
+        ``floor_s`` segment.
+
+    Returns
+    -------
+    features : dict of ndarray
+        One float32 value per frame for each of ``purity``, ``contrast``, ``peak_hz``, ``mean_hz``,
+        ``discontinuity`` and ``peak_snr`` (the whitened peak power).
+    floor : ndarray of float32, shape (n_bins,)
+        The noise floor of the block's last segment, per frequency bin of the band, for the next
+        block.
+
+    Raises
+    ------
+    ConfigError
+        If ``params.band_hz`` leaves fewer than 8 frequency bins at ``rate_hz``.
     """
     n = max(16, round(params.frame_s * rate_hz))
     freqs, band = _band(params, rate_hz, n)
@@ -181,9 +207,27 @@ def _hann(n: int) -> np.ndarray:
 
 
 def features_of_blocks(blocks, rate_hz: int, params: DetectorParams) -> FrameFeatures:
-    """Per-frame features of consecutive blocks of samples (each a whole number of frames, as
-    :func:`block_layout` says; the last may be shorter), the noise floor carried from block to
-    block."""
+    """Per-frame features of consecutive blocks of samples, the noise floor carried from block to block.
+
+    Parameters
+    ----------
+    blocks : iterable of ndarray
+        Consecutive mono blocks, each a whole number of frames as :func:`block_layout` says; the
+        last may be shorter. A block shorter than one frame ends the recording.
+    rate_hz : int
+        Sampling rate in Hz.
+    params : DetectorParams
+
+    Returns
+    -------
+    FrameFeatures
+        The frames of all blocks in order; empty arrays when no block holds a whole frame.
+
+    Raises
+    ------
+    ConfigError
+        If ``params.band_hz`` leaves fewer than 8 frequency bins at ``rate_hz``.
+    """
     n = max(16, round(params.frame_s * rate_hz))
     parts: dict[str, list] = {k: [] for k in ("purity", "contrast", "peak_hz", "mean_hz", "discontinuity", "peak_snr")}
     floor = None
@@ -199,7 +243,22 @@ def features_of_blocks(blocks, rate_hz: int, params: DetectorParams) -> FrameFea
 
 
 def block_layout(params: DetectorParams, rate_hz: int) -> tuple[int, int]:
-    """(samples per frame, frames per block) at ``rate_hz``."""
+    """(samples per frame, frames per block) at ``rate_hz``.
+
+    Parameters
+    ----------
+    params : DetectorParams
+        Its ``frame_s`` and ``block_s``.
+    rate_hz : int
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    frame_samples : int
+        ``frame_s`` in samples, rounded, at least 16.
+    block_frames : int
+        Whole frames in ``block_s`` seconds, at least 1.
+    """
     n = max(16, round(params.frame_s * rate_hz))
     return n, max(1, int(params.block_s * rate_hz) // n)
 
@@ -225,6 +284,8 @@ def frame_features(
     ------
     AudioError
         If the file cannot be used (named in the message).
+    ConfigError
+        If ``params.band_hz`` leaves fewer than 8 frequency bins at the file's rate.
     """
     info = audio_info(path)
     n, block_frames = block_layout(params, info.rate_hz)

@@ -33,11 +33,18 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from usvlib.spectrogram import CALL_IMAGE_HARMONICS, CALL_IMAGE_SHAPE
+from usvlib.call_images import CALL_IMAGE_HARMONICS, CALL_IMAGE_SHAPE
 
 
 def he_init(module: nn.Module) -> None:
-    """He (Kaiming) initialisation of convolutions and linear layers, as in the paper."""
+    """He (Kaiming) initialisation of convolutions and linear layers, as in the paper.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Changed in place: the weights of every ``Conv1d``, ``Conv2d`` and ``Linear`` in it are drawn
+        from He's normal distribution (for ReLU), their biases set to zero.
+    """
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.Conv1d, nn.Linear)):
             nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
@@ -126,7 +133,21 @@ class TrunkWithHeads(nn.Module):
 
 
 def trunk_output_size(features: nn.Module, input_shape) -> int:
-    """Values per input that ``features`` outputs for inputs of ``input_shape`` (C, H, W)."""
+    """Values per input that ``features`` outputs for inputs of ``input_shape`` (C, H, W).
+
+    Parameters
+    ----------
+    features : nn.Module
+        Probed with zeros in eval mode (batch-norm statistics untouched), then left in training
+        mode.
+    input_shape : tuple of int
+        (channels, height, width) of one input.
+
+    Returns
+    -------
+    int
+        The size of the flattened output of one input: the input size of the layer after it.
+    """
     with torch.no_grad():  # in eval mode: the probe must not touch batch-norm statistics
         n = features.eval()(torch.zeros(2, *input_shape)).shape[1:].numel()
     features.train()
@@ -221,4 +242,16 @@ class CallCNN(TrunkWithHeads):
 
 
 def n_parameters(model: nn.Module) -> int:
+    """Number of parameters of a network.
+
+    Parameters
+    ----------
+    model : nn.Module
+
+    Returns
+    -------
+    int
+        Every parameter's element count, trainable or not (batch-norm running statistics, which
+        are buffers, excluded).
+    """
     return sum(p.numel() for p in model.parameters())

@@ -15,7 +15,21 @@ from usvlib.errors import ConfigError
 
 
 def balance_by_subsampling(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Indices of a subsample with equally many examples of every class (the rarest's count)."""
+    """Indices of a subsample with equally many examples of every class (the rarest's count).
+
+    Parameters
+    ----------
+    y : ndarray
+        The class of every example.
+    rng : numpy.random.Generator
+        Draws which examples of the larger classes are kept.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted row indices: all of the rarest class and as many of each other class, without
+        replacement.
+    """
     y = np.asarray(y)
     classes, counts = np.unique(y, return_counts=True)
     n = counts.min()

@@ -19,7 +19,7 @@ from usvlib.crossval import CVResult, class_balanced_mean, per_animal_accuracy, 
 from usvlib.paper.runners import linear_cv, network_cv, reference_cv
 from usvlib.paper.study import Study
 from usvlib.stats import compare_groups
-from usvlib.synth.diagnostics import accuracy_by_family
+from usvlib.synth.diagnostics import accuracy_by_family, recorded_oracle
 
 
 @dataclass
@@ -179,9 +179,7 @@ def compute(study: Study, dataset=None, *, progress: bool = True) -> Fig3Result:
                 "naive Bayes on the true parameters (learnable ceiling)", runs["reference_plugin"], labels="real"
             ),
         ]
-    oracle = (
-        None if dataset is None else ((dataset.oracle or {}).get("sex.across_animals") or {}).get("balanced_accuracy")
-    )
+    oracle = None if dataset is None else recorded_oracle(dataset, "sex.across_animals")
     result = Fig3Result(
         example_fold=study.example_fold(),
         **runs,

@@ -16,6 +16,7 @@ from usvlib.crossval import CVResult, random_folds, summary_row
 from usvlib.paper.fig3 import across_animals_dnn
 from usvlib.paper.runners import network_cv
 from usvlib.paper.study import Study
+from usvlib.synth.diagnostics import recorded_oracle
 
 
 @dataclass
@@ -80,7 +81,7 @@ def compute(study: Study, *, progress: bool = True) -> Fig5Result:
 
 def record(ctx, result: Fig5Result) -> None:
     """Record Fig 5's numbers (the random split beside the oracle with the animals known)."""
-    oracle = ((ctx.dataset.oracle or {}).get("sex.with_animal") or {}).get("balanced_accuracy")
+    oracle = recorded_oracle(ctx.dataset, "sex.with_animal")
     ctx.record_cv("fig5.dnn.random_split", result.random_split, oracle_with_animal=oracle)
     ident = result.identity
     ctx.record(

@@ -29,7 +29,7 @@ from usvlib._io import atomic_path, write_text_atomic
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.errors import DatasetError, NotebookError
 from usvlib.paper.profiles import Profile, get_profile
-from usvlib.paper.results import ResultsStore
+from usvlib.paper.results import HEADLINE_KEYS, ResultsStore, render_markdown
 from usvlib.paths import notebooks_dir, project_root, synthetic_dir
 
 README_START = "<!-- numbers:start -->"
@@ -152,7 +152,8 @@ def run(
         target = executed_dir / nb.name
         started = time.perf_counter()
         if progress:
-            print(f"running {nb.name} ({profile.name}, {label} data) ...", flush=True)
+            # one line per notebook: its name now, its time when it is done
+            print(f"{nb.name} ({profile.name}, {label} data) ...", end=" ", flush=True)
         params = {
             "profile": profile.name,
             "seed": profile.seed,
@@ -179,25 +180,33 @@ def run(
                 except pm.PapermillExecutionError as exc:
                     os.replace(tmp, target)  # keep the failed copy: it holds the traceback
                     raise _failure(nb, target, exc) from None
-        except NotebookError:
+        except BaseException:
+            if progress:
+                print("failed", flush=True)  # end the notebook's line before the error is told
             raise
         summary.executed.append(target)
         summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
         if progress:
-            print(f"  done in {summary.seconds[nb.name]} s -> {target}", flush=True)
+            print(f"{summary.seconds[nb.name]} s", flush=True)
     if out.resolve() == project_root().resolve():
-        update_readme_numbers(project_root() / "README.md", ResultsStore(out / "results").markdown_path)
+        update_readme_numbers(project_root() / "README.md", ResultsStore(out / "results"))
     return summary
 
 
-def update_readme_numbers(readme: Path, numbers_md: Path) -> bool:
-    """Copy the numbers table into README.md between its markers; False if there are none."""
-    if not readme.is_file() or not numbers_md.is_file():
+def update_readme_numbers(readme: Path, store: ResultsStore) -> bool:
+    """Write the headline numbers (``results.HEADLINE_KEYS``) into README.md between its markers.
+
+    Returns
+    -------
+    bool
+        False where the README has no markers or the run no numbers.
+    """
+    if not readme.is_file() or not store.json_path.is_file():
         return False
     text = readme.read_text()
     if README_START not in text or README_END not in text:
         return False
-    table = numbers_md.read_text().split("\n", 2)[2].strip()  # drop the title line
+    table = render_markdown(store.load(), keys=HEADLINE_KEYS, title=False).strip()
     new = re.sub(
         re.escape(README_START) + r".*?" + re.escape(README_END),
         lambda _: f"{README_START}\n{table}\n{README_END}",

@@ -216,19 +216,57 @@ def _fmt(value: float | None, sd: float | None, unit: str) -> str:
     return text if sd is None else f"{value:.3g} ± {sd:.2g}"
 
 
-def render_markdown(numbers: dict) -> str:
-    """The numbers as a Markdown table, every known key in order, the paper's value beside."""
-    lines = [
-        "# Numbers of this run",
-        "",
-        "Each row: what the paper reports (real data) and what this run computed, with the",
-        "dataset it used. **A value on synthetic data is not a reproduction of the paper's",
-        "real-data number**: it shows that the pipeline recovers what the generator put in.",
-        "",
+HEADLINE_KEYS = (
+    "fig0.oracle.across_animals",
+    "fig3.reference.learnable_ceiling",
+    "fig3.dnn.across_animals",
+    "fig3.ridge.across_animals",
+    "fig3.svm.across_animals",
+    "fig3.dnn.shuffled",
+    "fig4.properties.dnn",
+    "fig4.semiconv.dnn",
+    "fig5.dnn.random_split",
+    "fig5.identity.accuracy",
+    "fig1.detection.f1_synthetic",
+    "fig1.detection.f1_real",
+)
+"""The rows of the README's short table (the whole table is ``results/NUMBERS.md``)."""
+
+
+def render_markdown(numbers: dict, *, keys: tuple[str, ...] | None = None, title: bool = True) -> str:
+    """The numbers as a Markdown table, the paper's value beside each.
+
+    Parameters
+    ----------
+    numbers : dict
+        Key -> record, as ``ResultsStore.load`` returns.
+    keys : tuple of str, optional
+        The rows, in order (default: every key of ``PAPER_NUMBERS``).
+    title : bool
+        Start with a title and the note that synthetic values are not reproductions.
+
+    Returns
+    -------
+    str
+    """
+    lines = (
+        [
+            "# Numbers of this run",
+            "",
+            "Each row: what the paper reports (real data) and what this run computed, with the",
+            "dataset it used. **A value on synthetic data is not a reproduction of the paper's",
+            "real-data number**: it shows that the pipeline recovers what the generator put in.",
+            "",
+        ]
+        if title
+        else []
+    )
+    lines += [
         "| key | quantity | paper (real data) | this run | dataset | profile | n |",
         "|---|---|---|---|---|---|---|",
     ]
-    for key, paper in PAPER_NUMBERS.items():
+    for key in keys or PAPER_NUMBERS:
+        paper = PAPER_NUMBERS[key]
         rec = numbers.get(key)
         paper_text = _fmt(paper.value, paper.sd, paper.unit) or paper.statement or "—"
         if paper.value is not None and paper.statement:

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from usvlib.call_images import CALL_IMAGE_HARMONICS, call_images
 from usvlib.crossval import Fold, leave_one_animal_out
 from usvlib.dataset import Dataset
 from usvlib.errors import ConfigError
 from usvlib.extract import extract_dataset
 from usvlib.paper.profiles import Profile, get_profile
 from usvlib.properties import PAPER_TABLE_COLUMNS, PROPERTY_COLUMNS
-from usvlib.spectrogram import CALL_IMAGE_HARMONICS, call_images
 from usvlib.synth.diagnostics import latent_table
 
 EXPERIMENT_CLASSES = {"sex": ("female", "male"), "strain": ("control", "cortexless")}

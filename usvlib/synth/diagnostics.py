@@ -156,6 +156,18 @@ def accuracy_by_family(
     return pd.DataFrame(rows)
 
 
+def recorded_oracle(dataset, setting: str = "sex.across_animals") -> float | None:
+    """The oracle's balanced accuracy the generator recorded for ``setting`` (``ground_truth/
+    oracle.json``: ``sex.across_animals``, ``sex.with_animal``, ``strain.across_animals``).
+
+    Returns
+    -------
+    float or None
+        None for real data, which have no oracle.
+    """
+    return ((dataset.oracle or {}).get(setting) or {}).get("balanced_accuracy")
+
+
 def oracle_table(oracle_json: dict) -> pd.DataFrame:
     """The accuracies of ``ground_truth/oracle.json`` as a table (one row per setting)."""
     rows = []
