@@ -1,6 +1,6 @@
 """Cutting the call images' bands from one time stretch, against one stretch per band.
 
-``spectrogram.call_images(..., harmonic=(1, 2))`` stretches each call in time once and cuts every
+``call_images.call_images(..., harmonic=(1, 2))`` stretches each call in time once and cuts every
 band from it; the baseline, run in the same process on the same images, calls it once per band
 (``harmonic=1``, then ``harmonic=2``), which stretches every call twice. Both give the same
 arrays (checked); the ratio is what the shared stretch saves.

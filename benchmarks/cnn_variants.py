@@ -22,7 +22,7 @@ Variants (what differs from the default profile's network and schedule):
   max and mean;
 * ``full-resolution``: no initial average pooling, four stride-2 convolutions.
 * ``call-images``: the default profile's sex network since this variant was measured:
-  ``CallCNN`` on the call images (``spectrogram.call_images``: the fundamental's band and the
+  ``CallCNN`` on the call images (``usvlib.call_images``: the fundamental's band and the
   second harmonic's, two channels), without augmentation; here ``base`` is the network of the
   canvas images that it replaced (``EfficientCNN``).
 * ``fundamental-band``: the same on the fundamental's band alone (the call images before the

@@ -14,6 +14,7 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)  # from usvlib import paper
         elif isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
     return names

@@ -8,7 +8,7 @@ The names a user needs, from recordings to a classifier::
     calls = usvlib.detect_file("rec1.wav")             # one row per USV (or detect_samples)
     cache = usvlib.extract_dataset(ds, calls="detect") # images, lines, marginals, 24 properties
     usvlib.PROPERTIES["mean_freq_hz"].unit             # the vocabulary of per-USV properties
-    clf = usvlib.NetworkClassifier(network="call")     # a scikit-learn estimator
+    clf = usvlib.NetworkClassifier(network="mlp")      # a scikit-learn estimator
 
 The core modules (``audio``, ``detect``, ``spectrogram``, ``properties``, ``features``,
 ``extract``, ``models``, ``train``, ``crossval``, ``metrics``, ``stats``, ``formats``) work on

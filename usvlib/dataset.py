@@ -217,7 +217,7 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
         notes.append(
             f"{len(unclear)} strain recordings whose group (cortexless/control) is not in their "
             f"path (e.g. {unclear[0]!r}) were skipped - list them in a user manifest CSV "
-            "(usvlib.dataset.load_user_recordings) with a 'group' column"
+            "(usvlib.load_user_recordings) with a 'group' column"
         )
     return rows
 
@@ -340,7 +340,7 @@ def load_dataset(
         raise DatasetError(
             f"{root}: no recordings named Rfem_AfemNN.wav / Rmale_AfemNN.wav under {SEX_DIR} - "
             "is this the dataset's root folder? For your own recordings use a manifest CSV "
-            "(usvlib.dataset.load_user_recordings)"
+            "(usvlib.load_user_recordings)"
         )
     recordings = pd.DataFrame(sex_rows + _strain_recordings(root, notes))
     features = root / FEATURES_DIR / FEATURES_NAME

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import usvlib
-from usvlib._fingerprint import code_fingerprint as _code_fingerprint
+from usvlib._fingerprint import dependency_fingerprint as _dependency_fingerprint
 from usvlib._io import atomic_path
 from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
@@ -47,26 +47,19 @@ __all__ = ["ExtractParams", "Extraction", "extract_dataset", "read_table", "reco
 
 
 def code_fingerprint(source: str = "truth") -> str:
-    """Fingerprint of the code that makes the cache (docstrings left out): changed code, new cache.
+    """Fingerprint of the code that makes the cache (docstrings left out): changed code, new
+    cache. It follows what the extraction uses; the detector counts only where it found the
+    calls (``source="detect"``), and scoring code never does.
 
     Parameters
     ----------
     source : {"truth", "detect"}
-        Where the calls come from: the detector's code counts only where it found the calls
-        (``"detect"``).
 
     Returns
     -------
     str
-        :func:`usvlib._fingerprint.code_fingerprint` of the audio, spectrogram, property,
-        feature and extraction modules (and the detector's).
     """
-    from usvlib import audio, detect, extract, features, products, properties, spectrogram
-
-    modules = [audio, spectrogram, properties, features, products, extract]
-    if source == "detect":
-        modules += [detect.frames, detect.events, detect]
-    return _code_fingerprint(*modules)
+    return _dependency_fingerprint(extract_dataset, read_table, exclude=() if source == "detect" else (detect_file,))
 
 
 def _recording_job(job: dict) -> tuple[int, dict, pd.DataFrame]:

@@ -146,20 +146,18 @@ def fraction_active(activations: np.ndarray) -> np.ndarray:
     return (activations != 0).mean(axis=1)
 
 
+def _standardised_rows(m: np.ndarray) -> np.ndarray:
+    """Each row centred and scaled to unit length (NaN for a row without variance)."""
+    m = np.asarray(m, np.float64).reshape(len(m), -1)
+    centred = m - m.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return centred / np.linalg.norm(centred, axis=1, keepdims=True)
+
+
 def _row_correlations(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Pearson's r of every row of ``a`` with every row of ``b`` (of ``a`` when None); a row
-    without variance correlates NaN."""
-
-    def standardise(m):
-        m = np.asarray(m, np.float64)
-        centred = m - m.mean(axis=1, keepdims=True)
-        norm = np.linalg.norm(centred, axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return centred / norm
-
-    za = standardise(a)
-    zb = za if b is None else standardise(b)
-    return za @ zb.T
+    """Pearson's r of every row of ``a`` with every row of ``b`` (of ``a`` when None)."""
+    za = _standardised_rows(a)
+    return za @ (za if b is None else _standardised_rows(b)).T
 
 
 def representation_correlations(activations: np.ndarray, labels) -> dict[str, np.ndarray]:
@@ -300,12 +298,7 @@ def reconstruction_correlation(recon: np.ndarray, x: np.ndarray) -> np.ndarray:
     -------
     ndarray (N,)
     """
-    a = np.asarray(recon, np.float64).reshape(len(recon), -1)
-    b = np.asarray(x, np.float64).reshape(len(x), -1)
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return (_standardised_rows(recon) * _standardised_rows(x)).sum(axis=1)
 
 
 def saliency(model: nn.Module, x: np.ndarray, *, output: int = 0, steps: int = 32, batch_size: int = 32) -> np.ndarray:

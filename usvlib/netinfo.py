@@ -54,7 +54,7 @@ def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
 
 
 def call_image_band_names(harmonics: tuple[int, ...] = CALL_IMAGE_HARMONICS) -> list[str]:
-    """Names of the call images' channels (``spectrogram.CALL_IMAGE_HARMONICS``), for plots.
+    """Names of the call images' channels (``call_images.CALL_IMAGE_HARMONICS``), for plots.
 
     Parameters
     ----------

@@ -142,3 +142,23 @@ def test_readme_numbers_block(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == list(HEADLINE_KEYS)
     assert "70.0 ± 10.0 % | synthetic | quick | 17" in text
+
+
+def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
+    from usvlib.paper.results import ANALYSED_LAYERS
+
+    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    reproduce.run("quick", quick_dataset, only=["06"], out_dir=out, progress=False)
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    for layer in ANALYSED_LAYERS:
+        for sex in ("female", "male"):
+            rec = numbers[f"fig6.sparsity.{layer}.{sex}"]
+            assert rec["dataset"] == "synthetic" and 0 < rec["value"] < 1 and rec["n"] > 100, (layer, sex)
+        for pair in ("within_female", "within_male", "across"):
+            assert -1 <= numbers[f"fig6.correlation.{layer}.{pair}"]["value"] <= 1
+    # the first layer's reconstruction is close to the stimulus, the last FC layer's is not
+    assert numbers["fig6.deconv_correlation.conv1"]["value"] > numbers["fig6.deconv_correlation.fc3"]["value"] + 0.3
+    assert numbers["fig6.network.accuracy"]["n"] == 2  # the first female and the first male left out
+    for name in ("fig6_network_analysis", "fig6_saliency"):
+        _assert_drawn(out / "figures" / f"{name}.png")

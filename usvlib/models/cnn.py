@@ -16,7 +16,7 @@ Every head (``n_outputs``) is a separate linear layer on the shared trunk, so on
 predict several properties at once (Fig 4A-E).
 
 ``CallCNN`` is the CPU profiles' sex (and strain) network. It reads the *call image*
-(``usvlib.spectrogram.call_images``: each call stretched in time to 32 columns and centred in
+(``usvlib.call_images``: each call stretched in time to 32 columns and centred in
 frequency, 48 rows of 1.4 kHz; a second channel holds the band of its second harmonic, 48 rows of
 2.8 kHz around twice its frequency) instead of the 100 x 100 canvas, because on the canvas the small
 networks learn what differs between mice (a call's duration and frequency) and miss the shape of
@@ -217,7 +217,7 @@ class CallCNN(TrunkWithHeads):
         Filters of the first convolution (doubled in each of the next two).
     input_shape : (channels, height, width)
         Shape of one input; the fully connected layer is sized from it. The default: the call
-        images as ``load_study`` makes them, a band per ``spectrogram.CALL_IMAGE_HARMONICS``.
+        images as ``load_study`` makes them, a band per ``call_images.CALL_IMAGE_HARMONICS``.
     """
 
     def __init__(

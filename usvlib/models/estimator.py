@@ -2,7 +2,7 @@
 
 ``NetworkClassifier`` takes a 2-D array: one row per USV. Rows of 10 000 values with
 ``image_shape=(100, 100)`` are images for the CNN, rows of 1 536 values with ``network="call"``
-and ``image_shape=(48, 32)`` one band of call images (``usvlib.spectrogram.call_images``; the
+and ``image_shape=(48, 32)`` one band of call images (``usvlib.call_images``; the
 CPU profiles' sex network also reads the second harmonic's band, as a second channel); any other
 width goes to the properties MLP.
 It has ``fit``, ``predict``, ``predict_proba``, ``random_state`` and validated parameters, so it
@@ -39,7 +39,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     ----------
     network : {"efficient", "paper", "call", "mlp"}
         ``efficient`` and ``paper`` read 100 x 100 images, ``call`` (``CallCNN``) call images
-        of any ``image_shape`` (48 x 32 as ``spectrogram.call_images`` makes them); ``mlp``
+        of any ``image_shape`` (48 x 32 as ``usvlib.call_images`` makes them); ``mlp``
         works on any features (standardised inside).
     image_shape : tuple or None
         (height, width) of the images that the rows of X are.

@@ -6,7 +6,7 @@ labels; the breaks control; reference classifiers not in the paper (boosting on 
 measured properties; on synthetic data boosting and the learnable ceiling on the generator's
 parameters as the sound shows them); the accuracy per left-out animal (male vs female); and, on
 synthetic data, the distance to the oracle step by step and per call family. ``record(ctx,
-result)`` files its numbers under the keys of ``PAPER.md``.
+result)`` files its numbers under the keys of ``results.PAPER_NUMBERS``.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def oracle_gap(result: Fig3Result) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def compute(study: Study, dataset=None, *, progress: bool = True) -> Fig3Result:
+def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:
     """DNN vs ridge vs SVM across animals, shuffled controls, breaks control, example fold.
 
     The shuffled-label controls run on every fold (a control on a few animals can land far from
@@ -112,7 +112,7 @@ def compute(study: Study, dataset=None, *, progress: bool = True) -> Fig3Result:
     Parameters
     ----------
     study : Study
-    dataset : Dataset, optional
+    dataset : Dataset
         The study's dataset: on synthetic data its oracle and per-family accuracies.
     progress : bool
 
@@ -179,7 +179,7 @@ def compute(study: Study, dataset=None, *, progress: bool = True) -> Fig3Result:
                 "naive Bayes on the true parameters (learnable ceiling)", runs["reference_plugin"], labels="real"
             ),
         ]
-    oracle = None if dataset is None else recorded_oracle(dataset, "sex.across_animals")
+    oracle = recorded_oracle(dataset, "sex.across_animals")
     result = Fig3Result(
         example_fold=study.example_fold(),
         **runs,
@@ -192,7 +192,7 @@ def compute(study: Study, dataset=None, *, progress: bool = True) -> Fig3Result:
         by_family=None,
     )
     result.oracle_gap = oracle_gap(result)
-    if dataset is not None and "truth_call_id" in study.table:
+    if "truth_call_id" in study.table:
         result.by_family = accuracy_by_family(
             dataset,
             study.table.truth_call_id.to_numpy(),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from usvlib.crossval import CVResult, grouped_folds, side_by_side, summary_row
+from usvlib.metrics import balanced_accuracy
 from usvlib.paper.runners import linear_cv, network_cv
 from usvlib.paper.study import Study
 from usvlib.properties import label_properties
@@ -88,8 +89,7 @@ def compute(study: Study, *, progress: bool = True) -> Fig4Result:
         truth = targets[res.predictions["index"].to_numpy(), j]
         pred = scores.argmax(axis=1)
         fold_acc = [
-            np.mean([np.mean(pred[m & (truth == c)] == c) for c in np.unique(truth[m])])
-            for m in (res.predictions.fold == f for f in res.folds.fold)
+            balanced_accuracy(truth[m], pred[m]) for m in (res.predictions.fold.to_numpy() == f for f in res.folds.fold)
         ]
         rows.append(
             {

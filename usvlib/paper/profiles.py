@@ -31,7 +31,7 @@ class TrainingSettings:
         The CNN on images (``usvlib.models.cnn``).
     dnn_input : {"images", "calls"}
         What the sex (and strain) network of Figs 3 and 5 reads: the 100 x 100 canvas images, as
-        the paper, or the call images (``spectrogram.call_images``, with ``models.cnn.CallCNN``;
+        the paper, or the call images (``usvlib.call_images``, with ``models.cnn.CallCNN``;
         efficient network only). The property and animal-identity networks read the images:
         their targets include a call's duration and frequency, which call images leave out.
     schedule : Schedule
@@ -54,6 +54,16 @@ class TrainingSettings:
         Boosting iterations of the reference classifiers (``paper.runners.reference_cv``).
     threads : int
         torch threads.
+    paper_filters : int
+        Filters of every convolution of ``models.cnn.PaperCNN`` (the paper: 256).
+    analysis_filters : int
+        Filters of the paper-shaped network dissected in Fig 6 (6 conv + 3 FC layers, BN + ReLU,
+        on the 100 x 100 images): the paper's 256 in the paper profile, 32 on a CPU.
+    analysis_folds_per_class : int
+        Leave-one-animal-out folds that network is trained on, per class: the first female (the
+        paper's representative fold) and the first male, and so on.
+    analysis_stimuli : int
+        Stimuli per class each analysed network is shown (from animals it was not fitted on).
     """
 
     network: str
@@ -67,6 +77,10 @@ class TrainingSettings:
     reference_iterations: int = 100
     threads: int = 2
     dnn_input: str = "images"
+    paper_filters: int = 256
+    analysis_filters: int = 32
+    analysis_folds_per_class: int = 1
+    analysis_stimuli: int = 150
 
     def __post_init__(self):
         if self.dnn_input not in ("images", "calls"):
@@ -160,6 +174,8 @@ PROFILES: dict[str, Profile] = {
             grouped_folds=17,
             identity_folds=10,
             linear_max_train=None,
+            analysis_filters=256,
+            analysis_folds_per_class=8,
         ),
     ),
 }

@@ -263,6 +263,15 @@ class NotebookContext:
             extra={"pooled_balanced_accuracy": result.pooled, "n_usvs": len(result.predictions), **extra},
         )
 
+    def save_animation(self, animation, name: str, *, fps: int = 12, dpi: int = 80) -> Path:
+        """Save a matplotlib animation as ``figures/<name>.gif`` (Pillow) atomically."""
+        from matplotlib.animation import PillowWriter
+
+        path = self.figures_dir / f"{name}.gif"
+        with atomic_path(path) as tmp:
+            animation.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi)
+        return path
+
     def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
         """Save ``fig`` as ``figures/<name>.png`` atomically and return its path."""
         path = self.figures_dir / f"{name}.png"

@@ -31,6 +31,9 @@ class PaperNumber:
     statement: str = ""
 
 
+ANALYSED_LAYERS = (*(f"conv{i}" for i in range(1, 7)), *(f"fc{i}" for i in range(1, 4)))
+"""The ReLU layers of the paper's network (6 conv + 3 FC), as ``usvlib.internals`` names them."""
+
 PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig0.oracle.across_animals": PaperNumber(
         "Bayes-optimal accuracy, new animal (synthetic data only)",
@@ -99,7 +102,53 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig4.semiconv.dnn": PaperNumber("semi-convolutional DNN", 0.64),
     "fig5.dnn.random_split": PaperNumber("DNN with individual properties (random 10-fold)", 0.85),
     "fig5.identity.accuracy": PaperNumber("animal identity (17-way)", statement="not found"),
+    "fig6.network.accuracy": PaperNumber(
+        "the dissected paper-shaped network (Fig 6), its left-out animals", statement="not in the paper"
+    ),
+    **{
+        f"fig6.sparsity.{layer}.{sex}": PaperNumber(
+            f"{layer}: fraction of non-zero ReLU outputs, {sex} stimuli (1 - sparsity)",
+            statement="sparsity rises towards the output",
+        )
+        for layer in ANALYSED_LAYERS
+        for sex in ("female", "male")
+    },
+    **{
+        f"fig6.correlation.{layer}.{pair}": PaperNumber(
+            f"{layer}: correlation of representations, {pair.replace('_', ' ')}",
+            unit="correlation",
+            statement="rises towards the output" if pair != "across" else "falls towards the output",
+        )
+        for layer in ANALYSED_LAYERS
+        for pair in ("within_female", "within_male", "across")
+    },
     "fig6.fc_correlation.mean": PaperNumber("mean FC-layer correlation", 0.2, unit="correlation"),
+    **{
+        f"fig6.deconv_correlation.{layer}": PaperNumber(
+            f"{layer}: correlation of the deconvolved stimulus with the stimulus",
+            unit="correlation",
+            statement="fast rise to an asymptote",
+        )
+        for layer in ANALYSED_LAYERS
+    },
+    "fig7.male_cluster.precision": PaperNumber(
+        "the male cluster of the USV space: share of it that is the planted two-part call (synthetic data only)",
+        statement="synthetic-only validation",
+    ),
+    "fig7.male_cluster.recall": PaperNumber(
+        "the male cluster: share of the planted two-part calls in it (synthetic data only)",
+        statement="synthetic-only validation",
+    ),
+    "fig7.male_cluster.male_share": PaperNumber("the male cluster: share of its USVs from males", statement="male"),
+    "fig7.male_cluster.n_males_present": PaperNumber(
+        "the male cluster: males with USVs in it", unit="count", statement="all males"
+    ),
+    "fig7.male_cluster.n_usvs": PaperNumber("the male cluster: its USVs", unit="count"),
+    "fig7.confident.fraction": PaperNumber("share of USVs with a confident DNN output (< 0.1 or > 0.9)"),
+    "fig7.confident.knn_purity_all": PaperNumber("sex purity of the 10 nearest neighbours in the USV space, all USVs"),
+    "fig7.confident.knn_purity_confident": PaperNumber(
+        "sex purity of the 10 nearest neighbours, confident DNN outputs only", statement="only limited improvement"
+    ),
     "fig8.dnn.across_animals": PaperNumber("cortexless vs control, DNN", statement="above chance"),
 }
 
@@ -169,7 +218,7 @@ class ResultsStore:
             fraction outside [0, 1].
         """
         if key not in PAPER_NUMBERS:
-            raise ConfigError(f"unknown result key {key!r}: add it to usvlib.results.PAPER_NUMBERS first")
+            raise ConfigError(f"unknown result key {key!r}: add it to usvlib.paper.results.PAPER_NUMBERS first")
         if dataset not in DATASETS:
             raise ConfigError(f"result {key}: dataset must be one of {DATASETS}, got {dataset!r}")
         paper = PAPER_NUMBERS[key]

@@ -18,12 +18,10 @@ import torch
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from usvlib import schedule as schedule_module
-from usvlib import train as train_module
-from usvlib._fingerprint import code_fingerprint
+from usvlib._fingerprint import dependency_fingerprint
 from usvlib._io import atomic_path
 from usvlib.crossval import CVResult, Fold, cached_runs, cross_validate, run_folder, validation_split
-from usvlib.models import bayes, cnn, linear, mlp
+from usvlib.extract import extract_dataset
 from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
 from usvlib.models.linear import BalancedLinearSVC, RidgeClosedForm, balance_by_subsampling
 from usvlib.models.mlp import PropertiesMLP, SemiConvNet
@@ -65,7 +63,7 @@ def make_cnn(profile: Profile, heads=(1,), *, inputs: str = "images") -> torch.n
     if profile.training.network == "paper":
         if len(heads) != 1:
             raise ValueError("the paper's network has one head: train one network per property")
-        return PaperCNN(n_outputs=heads[0])
+        return PaperCNN(n_outputs=heads[0], filters=profile.training.paper_filters)
     # several heads share the last layer: 64 units were too few for six properties (direction
     # 44 % vs 58 % for a network of its own, on 2 folds); 256 gets most of it back (52 %) at
     # the same cost; six networks cost five times as much
@@ -150,6 +148,7 @@ def network_cv(
         "inputs": inputs,
         "n_classes": n_classes,
         "network": p.training.network,
+        **({"filters": p.training.paper_filters} if p.training.network == "paper" else {}),
         "schedule": _schedule_config(schedule),
         "seed": seed,
         "by_animal": by_animal,
@@ -400,36 +399,18 @@ def load_saved_network(study: Study, name: str = "fig3-dnn", fold: str | None = 
 
 @cache
 def network_code() -> str:
-    """Fingerprint of the code that defines a network fold: the networks, training, the
-    study's inputs and this runner."""
-    return code_fingerprint(
-        cnn,
-        mlp,
-        train_module,
-        schedule_module,
-        study_module.load_study,
-        make_cnn,
-        _schedule_config,
-        _n_heads_out,
-        network_cv,
-    )
+    """Fingerprint of the code that defines a network fold: this runner, the networks, the
+    training and the study's inputs (the extraction has a key of its own, in the study's)."""
+    return dependency_fingerprint(study_module.load_study, network_cv, exclude=(extract_dataset,))
 
 
 @cache
 def linear_code() -> str:
     """Fingerprint of the code that defines a ridge or SVM fold."""
-    return code_fingerprint(linear, study_module.load_study, linear_cv)
+    return dependency_fingerprint(study_module.load_study, linear_cv, exclude=(extract_dataset,))
 
 
 @cache
 def reference_code() -> str:
     """Fingerprint of the code that defines a reference classifier's fold."""
-    return code_fingerprint(
-        bayes,
-        study_module.load_study,
-        diagnostics.truth_rows,
-        diagnostics.latent_table,
-        diagnostics.shown_parameters,
-        diagnostics.learnable_ceiling,
-        reference_cv,
-    )
+    return dependency_fingerprint(study_module.load_study, reference_cv, exclude=(extract_dataset,))

@@ -40,7 +40,7 @@ class Study:
     images : ndarray (N, 1, 100, 100) float32
         The paper's network images, scaled to unit standard deviation (one scalar for all).
     calls : ndarray (N, 2, 48, 32) float32
-        Call images (``spectrogram.call_images``): the fundamental's band (unit SD) and the
+        Call images (``usvlib.call_images``): the fundamental's band (unit SD) and the
         second harmonic's, on one scale.
     sequences : (ndarray (N, 2, 100), ndarray (N, 1, 233))
         Spectral line and time marginal; frequency marginal (each normalised).

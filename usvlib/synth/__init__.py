@@ -10,12 +10,13 @@ The core library never imports this package; the paper layer does.
 
 from __future__ import annotations
 
-from usvlib._fingerprint import code_fingerprint
+from usvlib._fingerprint import dependency_fingerprint
 
 
 def generator_fingerprint() -> str:
-    """A hash of the generator's code (docstrings left out): a dataset made by other code is
-    regenerated. The diagnostics are not part of it: they read a dataset, they do not make it."""
-    from usvlib.synth import generate, model, oracle, population, render, scale
+    """A hash of the generator's code and all it uses (docstrings left out): a dataset made by
+    other code is regenerated. The diagnostics are not part of it: they read a dataset, they do
+    not make it."""
+    from usvlib.synth.generate import generate_dataset
 
-    return code_fingerprint(scale, model, population, render, oracle, generate)
+    return dependency_fingerprint(generate_dataset)

@@ -2,7 +2,8 @@
 
 Notebooks call these and save the figure; no computation lives here beyond what drawing needs.
 ``data`` draws the dataset, detection and properties (Figs 0-2), ``classifiers`` the
-classifiers' results (Figs 3-5); both are re-exported here.
+classifiers' results (Figs 3-5), ``network`` the network's internals (Fig 6); all are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from usvlib.paper.plots.data import (
     segmentation,
     spectrogram_panel,
 )
+from usvlib.paper.plots.network import network_analysis, rotating_view, saliency_maps, usv_space
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style
 
 __all__ = [
@@ -47,12 +49,16 @@ __all__ = [
     "image_grid",
     "learning_curve",
     "model_comparison",
+    "network_analysis",
     "oracle_per_animal",
     "per_animal_bars",
     "property_distributions",
     "property_network_accuracy",
     "recording_excerpts",
     "ridge_weights",
+    "rotating_view",
+    "saliency_maps",
     "segmentation",
     "spectrogram_panel",
+    "usv_space",
 ]

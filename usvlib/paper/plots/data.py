@@ -222,7 +222,7 @@ def image_grid(images: np.ndarray, titles: list[str], *, cols: int = 8, title: s
 
 
 def detected_vs_reference_counts(per_recording: pd.DataFrame, *, key: str = "animal") -> plt.Figure:
-    """USVs per recording: reference against detected (from ``evaluate_recordings``)."""
+    """USVs per recording: reference against detected (from ``metrics.score_recordings``)."""
     t = per_recording[per_recording[key] != "all"]
     fig, ax = plt.subplots(figsize=(10, 3))
     x = np.arange(len(t))
@@ -238,7 +238,7 @@ def detected_vs_reference_counts(per_recording: pd.DataFrame, *, key: str = "ani
 
 
 def detection_scores(clips: pd.DataFrame) -> plt.Figure:
-    """F1 of every detector on every labelled clip (from ``evaluate_reference_clips``)."""
+    """F1 of every detector on every labelled clip (from ``paper.fig1.reference_clips``)."""
     pivot = clips.pivot(index="detector", columns="recording", values="f1")
     pivot = pivot.loc[clips.detector.drop_duplicates()]
     fig, ax = plt.subplots(figsize=(8, 3))
