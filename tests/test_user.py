@@ -60,3 +60,24 @@ def test_every_recording_of_a_user_manifest_is_extracted(tiny_dataset, tmp_path)
     per_recording = found.table.groupby("recording").size()
     expected = truth[truth.animal.isin(names)].groupby("animal").size()
     assert (abs(per_recording - expected.reindex(per_recording.index)) <= 2).all()
+
+
+def test_a_changed_group_in_the_manifest_is_a_new_extraction(tiny_dataset, tmp_path):
+    sex_dir = tiny_dataset / "Data/RawRecordings/Sex"
+    csv = tmp_path / "mine.csv"
+
+    def extract(groups):
+        pd.DataFrame(
+            {
+                "path": [str(sex_dir / "Rfem_Afem04.wav"), str(sex_dir / "Rmale_Afem02.wav")],
+                "animal": ["a", "b"],
+                "group": groups,
+            }
+        ).to_csv(csv, index=False)
+        return extract_dataset(load_user_recordings(csv), calls="detect", workers=1, cache=tmp_path / "cache")
+
+    first = extract(["wt", "ko"])
+    assert extract(["wt", "ko"]).from_cache
+    relabelled = extract(["ko", "wt"])
+    assert not relabelled.from_cache and relabelled.path != first.path
+    assert relabelled.table.groupby("animal").group.first().to_dict() == {"a": "ko", "b": "wt"}

@@ -104,7 +104,10 @@ def _dataset_fingerprint(ds: Dataset, recordings: pd.DataFrame, source: str) -> 
         files.append([rel, st.st_size, st.st_mtime_ns])
     gt = Path(ds.root) / "ground_truth" / "calls.csv"
     truth = [gt.stat().st_size, gt.stat().st_mtime_ns] if source == "truth" and gt.is_file() else None
-    return {"recordings": files, "truth": truth}
+    # what the table says of each recording comes from the manifest, not the audio: a changed
+    # animal or group is a new cache, not a stale label
+    labels = recordings[["recording", "animal", "experiment", "sex", "strain", "group"]].astype(str).values.tolist()
+    return {"recordings": files, "truth": truth, "labels": labels}
 
 
 def extract_dataset(
