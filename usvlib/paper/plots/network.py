@@ -12,8 +12,8 @@ from usvlib.paper.plots.style import SEX_COLORS
 PAIR_COLORS = {"within_female": SEX_COLORS["female"], "within_male": SEX_COLORS["male"], "across": "#555555"}
 
 
-def _letter(ax, letter: str) -> None:
-    ax.text(-0.12, 1.06, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom")
+def _letter(ax, letter: str, *, x: float = -0.12) -> None:
+    ax.text(x, 1.06, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom")
 
 
 def _by_layer(ax, table: pd.DataFrame, column: str, colors: dict, *, ylabel: str, title: str) -> None:
@@ -66,7 +66,7 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0 and j == 0:
-                _letter(ax, "B")
+                _letter(ax, "B", x=-0.3)  # clear of the panel's title
     ax = fig.add_subplot(grid[2, 0:2])
     _by_layer(ax, result.fraction_active, "group", SEX_COLORS, ylabel="fraction active", title="ReLU outputs ≠ 0")
     ax.legend(fontsize=7)
