@@ -93,7 +93,7 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
     study = dataclasses.replace(quick_study, profile=dataclasses.replace(quick_study.profile, training=training))
     built = []
     monkeypatch.setattr(
-        runners, "PaperCNN", lambda n_outputs: built.append(n_outputs) or EfficientCNN(heads=(n_outputs,))
+        runners, "PaperCNN", lambda n_outputs, filters: built.append(n_outputs) or EfficientCNN(heads=(n_outputs,))
     )
     out = fig4.compute(study, progress=False)
     assert built == [k for k in (3, 4, 4, 1, 1, 1) for _ in range(2)]  # per property and fold
