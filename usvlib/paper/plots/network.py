@@ -37,6 +37,19 @@ def _by_layer(ax, table: pd.DataFrame, column: str, colors: dict, *, ylabel: str
     ax.set_title(title, fontsize=9)
 
 
+def _one_series(ax, table: pd.DataFrame, *, ylabel: str, title: str) -> None:
+    """A per-layer table of one series (mean, 2 SEM), in black."""
+    _by_layer(ax, table.assign(series=""), "series", {"": "#333333"}, ylabel=ylabel, title=title)
+
+
+def _picture(ax, image: np.ndarray, title: str, *, cmap: str, fontsize: int = 8, color: str = "black") -> None:
+    """An image panel with square pixels, frequency up, no ticks."""
+    ax.imshow(image, origin="lower", aspect="equal", cmap=cmap)
+    ax.set_title(title, fontsize=fontsize, color=color)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def network_analysis(result, *, synthetic: bool) -> plt.Figure:
     """Fig 6: example stimuli (A), their activations (B), fraction active (C), correlations of
     representations (D), reconstructions from each layer (F), their correlation with the
@@ -50,21 +63,15 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
         if ex is None:
             continue
         ax = fig.add_subplot(grid[row, 0])
-        ax.imshow(ex["image"], origin="lower", aspect="equal", cmap="magma")
-        ax.set_title(f"{group} USV", fontsize=9, color=SEX_COLORS.get(group, "black"))
+        _picture(ax, ex["image"], f"{group} USV", cmap="magma", fontsize=9, color=SEX_COLORS.get(group, "black"))
         ax.set_xlabel("time (250 ms)", fontsize=7)
         ax.set_ylabel("frequency", fontsize=7)
-        ax.set_xticks([])
-        ax.set_yticks([])
         if row == 0:
             _letter(ax, "A")
         for j, layer in enumerate(conv[:4] + conv[-1:]):
             ax = fig.add_subplot(grid[row, j + 1])
             maps = ex["activations"][layer]
-            ax.imshow(maps.mean(axis=0), origin="lower", aspect="equal", cmap="viridis")
-            ax.set_title(f"{layer} (mean of {maps.shape[0]})", fontsize=8)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _picture(ax, maps.mean(axis=0), f"{layer} (mean of {maps.shape[0]})", cmap="viridis")
             if row == 0 and j == 0:
                 _letter(ax, "B", x=-0.3)  # clear of the panel's title
     ax = fig.add_subplot(grid[2, 0:2])
@@ -81,35 +88,18 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
     ax.legend(fontsize=7)
     _letter(ax, "D")
     ax = fig.add_subplot(grid[2, 4:6])
-    _by_layer(
-        ax,
-        result.unit_similarity.assign(what="units"),
-        "what",
-        {"units": "#333333"},
-        ylabel="Pearson r",
-        title="similarity of a layer's units",
-    )
+    _one_series(ax, result.unit_similarity, ylabel="Pearson r", title="similarity of a layer's units")
     _letter(ax, "H")
     ex = result.examples.get(positive) or next(iter(result.examples.values()), None)
     if ex is not None:
         shown = [result.layers[i] for i in np.linspace(0, len(result.layers) - 1, 4).astype(int)]
         for j, layer in enumerate(shown):
             ax = fig.add_subplot(grid[3, j])
-            ax.imshow(ex["reconstructions"][layer], origin="lower", aspect="equal", cmap="RdBu_r")
-            ax.set_title(f"from {layer}", fontsize=8)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _picture(ax, ex["reconstructions"][layer], f"from {layer}", cmap="RdBu_r")
             if j == 0:
                 _letter(ax, "F")
     ax = fig.add_subplot(grid[3, 4:6])
-    _by_layer(
-        ax,
-        result.reconstruction.assign(what="r"),
-        "what",
-        {"r": "#333333"},
-        ylabel="Pearson r",
-        title="deconvolved stimulus vs stimulus",
-    )
+    _one_series(ax, result.reconstruction, ylabel="Pearson r", title="deconvolved stimulus vs stimulus")
     _letter(ax, "G")
     acc = result.network
     fig.suptitle(
