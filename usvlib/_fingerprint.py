@@ -137,8 +137,20 @@ def _walk(roots, exclude) -> tuple[dict[str, object], dict[str, str]]:
 
 
 def dependencies(*roots, exclude=()) -> list[str]:
-    """What :func:`dependency_fingerprint` covers: ``module.qualname`` of every function and
-    class, the name of every module taken whole, ``module:<assignment>`` of every constant."""
+    """What :func:`dependency_fingerprint` covers.
+
+    Parameters
+    ----------
+    *roots : module, class or function
+    exclude : iterable
+        Objects not to follow.
+
+    Returns
+    -------
+    list of str
+        ``module.qualname`` of every function and class, the name of every module taken whole,
+        ``module:<assignment>`` of every constant.
+    """
     seen, constants = _walk(roots, exclude)
     return sorted(seen) + sorted(constants)
 
