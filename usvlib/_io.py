@@ -78,3 +78,15 @@ def sha256_file(path: str | os.PathLike) -> str:
         while chunk := fh.read(_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def json_digest(obj: Any, length: int = 16) -> str:
+    """SHA256 of ``obj`` as canonical JSON (sorted keys; non-JSON values as text), shortened."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:length]
+
+
+def array_digest(values, length: int = 12) -> str:
+    """SHA256 of an array's bytes (C order), shortened: identifies labels or indices in a key."""
+    import numpy as np
+
+    return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:length]

@@ -16,7 +16,6 @@ Recordings are shared among worker processes.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import time
@@ -29,7 +28,7 @@ import pandas as pd
 
 import usvlib
 from usvlib._fingerprint import dependency_fingerprint as _dependency_fingerprint
-from usvlib._io import atomic_path
+from usvlib._io import atomic_path, json_digest
 from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
@@ -189,7 +188,7 @@ def extract_dataset(
         "detector": dataclasses.asdict(detector) if source == "detect" else None,
         "code": code_fingerprint(source),
     }
-    key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key = json_digest(key_data)
     folder = Path(cache) if cache else cache_dir() / "extract"
     path = folder / f"{Path(ds.root).name}-{source}-{key}.h5"
     if path.is_file():

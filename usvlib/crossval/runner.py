@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from usvlib._fingerprint import code_fingerprint
-from usvlib._io import atomic_path, write_json_atomic
+from usvlib._io import array_digest, atomic_path, json_digest, write_json_atomic
 from usvlib.crossval.folds import (
     Fold,
     grouped_folds,
@@ -41,7 +40,7 @@ def config_key(config: dict) -> str:
     str
         The first 16 hex digits of its SHA256.
     """
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return json_digest(config)
 
 
 def split_fingerprint() -> str:
@@ -129,7 +128,7 @@ def run_folder(
             **config,
             "name": name,
             "code": code,
-            "folds": [(f.name, hashlib.sha256(f.test.tobytes()).hexdigest()[:12]) for f in folds],
+            "folds": [(f.name, array_digest(f.test)) for f in folds],
         }
     )
     run_dir = folder / f"{name}-{key}"

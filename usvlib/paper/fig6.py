@@ -196,34 +196,30 @@ def record(ctx, result: Fig6Result) -> None:
     """Record ``fig6.*``: fraction active and correlations per layer, the FC mean, the
     reconstructions' correlation, and the analysed network's accuracy (``sd``: the SEM)."""
     negative, positive = result.classes
-    key_of = {negative: "female", positive: "male"}  # the keys name the sex experiment's classes
-    for row in result.fraction_active.itertuples():
-        ctx.record(
-            f"fig6.sparsity.{row.layer}.{key_of[row.group]}",
-            row.mean,
-            sd=row.two_sem / 2,
-            n=row.n,
-            extra={"two_sem": row.two_sem, "measure": "fraction of non-zero ReLU outputs (1 - sparsity)"},
-        )
-    for row in result.correlations.itertuples():
-        pair = "across" if row.pairs == "across" else f"within_{key_of[row.pairs[len('within_') :]]}"
-        ctx.record(
-            f"fig6.correlation.{row.layer}.{pair}",
-            row.mean,
-            sd=row.two_sem / 2,
-            n=row.n,
-            extra={"two_sem": row.two_sem, "sd_is": "SEM over pairs of stimuli (not independent)"},
-        )
+    sex = {negative: "female", positive: "male", f"within_{negative}": "within_female"}
+    sex[f"within_{positive}"] = "within_male"  # the keys name the sex experiment's classes
+    tables = (
+        ("sparsity", result.fraction_active, "group", "fraction of non-zero ReLU outputs (1 - sparsity)"),
+        (
+            "correlation",
+            result.correlations,
+            "pairs",
+            "Pearson r of pairs of stimuli; SEM over pairs, not independent",
+        ),
+        ("deconv_correlation", result.reconstruction, None, "Zeiler & Fergus deconvolution (captum) vs the stimulus"),
+    )
+    for name, table, by, measure in tables:
+        for row in table.to_dict("records"):
+            suffix = "" if by is None else "." + sex.get(row[by], row[by])
+            ctx.record(
+                f"fig6.{name}.{row['layer']}{suffix}",
+                row["mean"],
+                sd=row["two_sem"] / 2,
+                n=row["n"],
+                extra={"two_sem": row["two_sem"], "measure": measure},
+            )
     fc_pairs = int(result.correlations[result.correlations.layer.str.startswith("fc")].n.sum())
     ctx.record("fig6.fc_correlation.mean", result.fc_correlation_mean, n=fc_pairs)
-    for row in result.reconstruction.itertuples():
-        ctx.record(
-            f"fig6.deconv_correlation.{row.layer}",
-            row.mean,
-            sd=row.two_sem / 2,
-            n=row.n,
-            extra={"two_sem": row.two_sem, "method": "Zeiler & Fergus deconvolution (captum)"},
-        )
     net = result.network
     ctx.record(
         "fig6.network.accuracy",

@@ -10,7 +10,6 @@ its fit (``*_CODE``): editing a figure's analysis or a record function retrains 
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 
 import numpy as np
@@ -19,7 +18,7 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from usvlib._fingerprint import dependency_fingerprint
-from usvlib._io import atomic_path
+from usvlib._io import array_digest, atomic_path
 from usvlib.crossval import CVResult, Fold, cached_runs, cross_validate, run_folder, validation_split
 from usvlib.extract import extract_dataset
 from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
@@ -152,7 +151,7 @@ def network_cv(
         "schedule": _schedule_config(schedule),
         "seed": seed,
         "by_animal": by_animal,
-        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+        "targets": array_digest(targets),
         "monitor": monitor_fold,
         "save": save_model_of,
     }
@@ -309,7 +308,7 @@ def linear_cv(
         "inputs": inputs,
         "limit": limit,
         "seed": p.seed,
-        "targets": hashlib.sha256(np.ascontiguousarray(targets).tobytes()).hexdigest()[:12],
+        "targets": array_digest(targets),
     }
     labels = targets if eval_labels is None else eval_labels
     return cross_validate(

@@ -7,9 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter
 
-from usvlib.paper.plots.style import SEX_COLORS
-
-PAIR_COLORS = {"within_female": SEX_COLORS["female"], "within_male": SEX_COLORS["male"], "across": "#555555"}
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS
 
 
 def _letter(ax, letter: str, *, x: float = -0.12) -> None:
@@ -75,16 +73,13 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
             if row == 0 and j == 0:
                 _letter(ax, "B", x=-0.3)  # clear of the panel's title
     ax = fig.add_subplot(grid[2, 0:2])
-    _by_layer(ax, result.fraction_active, "group", SEX_COLORS, ylabel="fraction active", title="ReLU outputs ≠ 0")
+    _by_layer(ax, result.fraction_active, "group", GROUP_COLORS, ylabel="fraction active", title="ReLU outputs ≠ 0")
     ax.legend(fontsize=7)
     _letter(ax, "C")
     ax = fig.add_subplot(grid[2, 2:4])
-    renamed = result.correlations.assign(
-        pairs=result.correlations.pairs.replace(
-            {f"within_{negative}": "within_female", f"within_{positive}": "within_male"}
-        )
-    )
-    _by_layer(ax, renamed, "pairs", PAIR_COLORS, ylabel="Pearson r", title="correlation of representations")
+    pair_colors = {f"within_{g}": GROUP_COLORS.get(g, "grey") for g in (negative, positive)}
+    pair_colors["across"] = "#555555"
+    _by_layer(ax, result.correlations, "pairs", pair_colors, ylabel="Pearson r", title="correlation of representations")
     ax.legend(fontsize=7)
     _letter(ax, "D")
     ax = fig.add_subplot(grid[2, 4:6])
