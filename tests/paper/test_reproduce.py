@@ -3,6 +3,7 @@ import json
 import nbformat
 import pandas as pd
 import pytest
+from PIL import Image
 
 from usvlib.errors import NotebookError
 from usvlib.paper import reproduce
@@ -18,6 +19,12 @@ def _assert_drawn(path):
     assert min(pixels.shape[:2]) > 200, path.name
     assert len(np.unique(pixels.reshape(-1, 3).round(2), axis=0)) > 20, path.name  # not a blank canvas
     assert (pixels.mean(axis=2) < 0.9).mean() > 0.01, path.name  # some ink
+
+
+@pytest.fixture(scope="module")
+def trained_cache(tmp_path_factory):
+    """One fresh cache for the notebooks 03-07: 06 and 07 reuse the sex network 03 trained."""
+    return tmp_path_factory.mktemp("trained-cache")
 
 
 def test_notebooks_are_committed_clean():
@@ -57,8 +64,8 @@ def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, m
     assert numbers["fig2.duration.p_holm"]["value"] < 0.05
 
 
-def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
-    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
+    monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
     summary = reproduce.run("quick", quick_dataset, only=["03", "04", "05"], out_dir=out, progress=False)
     assert len(summary.executed) == 3
@@ -144,10 +151,10 @@ def test_readme_numbers_block(tmp_path):
     assert "70.0 ± 10.0 % | synthetic | quick | 17" in text
 
 
-def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
+def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     from usvlib.paper.results import ANALYSED_LAYERS
 
-    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
     reproduce.run("quick", quick_dataset, only=["06"], out_dir=out, progress=False)
     numbers = json.loads((out / "results" / "numbers.json").read_text())
@@ -162,3 +169,21 @@ def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     assert numbers["fig6.network.accuracy"]["n"] == 2  # the first female and the first male left out
     for name in ("fig6_network_analysis", "fig6_saliency"):
         _assert_drawn(out / "figures" / f"{name}.png")
+
+
+def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
+    monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
+    out = tmp_path / "run"
+    reproduce.run("quick", quick_dataset, only=["07"], out_dir=out, progress=False)
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    # the quick data's planted male-only two-part call is what the male cluster holds
+    assert numbers["fig7.male_cluster.male_share"]["value"] > 0.8
+    assert numbers["fig7.male_cluster.precision"]["value"] > 0.7
+    assert numbers["fig7.male_cluster.n_males_present"]["value"] >= 4
+    low = numbers["fig7.cluster_median.mean_freq_hz.male_cluster"]["value"]
+    assert low < numbers["fig7.cluster_median.mean_freq_hz.elsewhere"]["value"]  # a long low first element
+    assert 0 < numbers["fig7.confident.fraction"]["value"] < 1
+    _assert_drawn(out / "figures" / "fig7_usv_space.png")
+    gif = out / "figures" / "fig7_rotating.gif"
+    with Image.open(gif) as im:
+        assert im.n_frames == 36

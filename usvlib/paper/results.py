@@ -149,6 +149,26 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig7.confident.knn_purity_confident": PaperNumber(
         "sex purity of the 10 nearest neighbours, confident DNN outputs only", statement="only limited improvement"
     ),
+    "fig7.umap_cluster.precision": PaperNumber(
+        "the male cluster found the same way in the UMAP embedding: precision for the two-part call (synthetic)",
+        statement="beyond the paper",
+    ),
+    "fig7.umap_cluster.recall": PaperNumber(
+        "the male cluster in the UMAP embedding: recall of the two-part call (synthetic)", statement="beyond the paper"
+    ),
+    **{
+        f"fig7.cluster_median.{column}.{where}": PaperNumber(
+            f"median {column} of the USVs {where.replace('_', ' ')}",
+            unit=unit,
+            statement=statement if where == "male_cluster" else "",
+        )
+        for column, unit, statement in (
+            ("mean_freq_hz", "hz", "exceptionally low"),
+            ("freq_range_hz", "hz", "high"),
+            ("duration_s", "seconds", "middle"),
+        )
+        for where in ("male_cluster", "elsewhere")
+    },
     "fig8.dnn.across_animals": PaperNumber("cortexless vs control, DNN", statement="above chance"),
 }
 

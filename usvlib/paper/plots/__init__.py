@@ -2,7 +2,8 @@
 
 Notebooks call these and save the figure; no computation lives here beyond what drawing needs.
 ``data`` draws the dataset, detection and properties (Figs 0-2), ``classifiers`` the
-classifiers' results (Figs 3-5), ``network`` the network's internals (Fig 6); all are
+classifiers' results (Figs 3-5), ``network`` the network's internals (Fig 6), ``space`` the
+space of USVs (Fig 7); all are
 re-exported here.
 """
 
@@ -31,7 +32,8 @@ from usvlib.paper.plots.data import (
     segmentation,
     spectrogram_panel,
 )
-from usvlib.paper.plots.network import network_analysis, rotating_view, saliency_maps, usv_space
+from usvlib.paper.plots.network import network_analysis, saliency_maps
+from usvlib.paper.plots.space import rotating_view, usv_space
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style
 
 __all__ = [
