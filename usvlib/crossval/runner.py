@@ -65,6 +65,7 @@ class CVResult:
     classes: tuple
     from_cache: int = 0
     infos: dict = field(default_factory=dict)
+    animals: np.ndarray | None = None  # the animal of each prediction row, where the caller gave them
 
     @property
     def mean(self) -> float:
@@ -179,6 +180,7 @@ def cross_validate(
     cache: str | os.PathLike | None = None,
     progress: bool = False,
     fold_files: dict[str, str] | None = None,
+    animals=None,
 ) -> CVResult:
     """Run ``fit_predict(fold) -> (scores (n_test, n_classes), info)`` on every fold, cached.
 
@@ -204,6 +206,9 @@ def cross_validate(
         Per fold, a file that ``fit_predict`` writes into the run's folder (``run_folder``),
         such as a trained network: a cached fold without it counts as not done and is fitted
         again.
+    animals : array-like, optional
+        The animal of every example: kept with the result (``CVResult.animals``, one per
+        prediction row) for intervals and tests over animals (``crossval.inference``).
 
     Returns
     -------
@@ -245,4 +250,6 @@ def cross_validate(
             bar.update()
     if bar is not None:
         bar.close()
-    return CVResult(name, pd.concat(rows, ignore_index=True), pd.DataFrame(fold_rows), tuple(classes), cached, infos)
+    predictions = pd.concat(rows, ignore_index=True)
+    of_rows = None if animals is None else np.asarray(animals)[predictions["index"].to_numpy()]
+    return CVResult(name, predictions, pd.DataFrame(fold_rows), tuple(classes), cached, infos, of_rows)

@@ -121,4 +121,4 @@ def side_by_side(results: list[CVResult]) -> CVResult:
         offset += scores.shape[1]
     predictions = pd.concat([first.predictions[["index", "fold", "y_true", "y_pred"]], *columns], axis=1)
     folds = first.folds.assign(seconds=sum(r.folds.seconds.to_numpy() for r in results))
-    return CVResult(first.name, predictions, folds, first.classes, first.from_cache, first.infos)
+    return CVResult(first.name, predictions, folds, first.classes, first.from_cache, first.infos, first.animals)

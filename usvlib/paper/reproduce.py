@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from usvlib._io import atomic_path, write_text_atomic
+from usvlib.crossval.inference import accuracy_statistics
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.errors import DatasetError, NotebookError
 from usvlib.paper.profiles import Profile, get_profile
@@ -254,13 +255,24 @@ class NotebookContext:
 
     def record_cv(self, key: str, result, **extra) -> dict:
         """Record a cross-validated accuracy (``crossval.CVResult``): mean and SD over folds, the
-        number of folds, the pooled accuracy and the number of USVs, and ``extra``."""
+        number of folds, the pooled accuracy and the number of USVs, and ``extra``; with the
+        result's animals, a 95 % bootstrap interval over animals and the p-value of relabelled
+        animals (``crossval.inference.accuracy_statistics``, seeded by the profile)."""
+        stats = accuracy_statistics(result, seed=self.profile.seed)
+        over_animals = {} if stats is None else {k: stats[k] for k in ("accuracy_by_animal", "n_animals", "method")}
         return self.record(
             key,
             result.mean,
             sd=result.sd,
             n=len(result.folds),
-            extra={"pooled_balanced_accuracy": result.pooled, "n_usvs": len(result.predictions), **extra},
+            ci=None if stats is None else (stats["ci_low"], stats["ci_high"]),
+            p_value=None if stats is None else stats["p_value"],
+            extra={
+                "pooled_balanced_accuracy": result.pooled,
+                "n_usvs": len(result.predictions),
+                **over_animals,
+                **extra,
+            },
         )
 
     def save_animation(self, animation, name: str, *, fps: int = 12, dpi: int = 80) -> Path:

@@ -228,8 +228,13 @@ class ResultsStore:
         unit: str | None = None,
         source: str = "",
         extra: dict | None = None,
+        ci: tuple[float, float] | None = None,
+        p_value: float | None = None,
     ) -> dict:
         """Record ``value`` under ``key`` (replacing an earlier value) and rewrite both files.
+
+        ``ci``: a confidence interval (low, high) in the value's unit, kept as ``ci_low`` and
+        ``ci_high``; ``p_value``: of a test against chance (how it was made goes in ``extra``).
 
         Raises
         ------
@@ -248,9 +253,16 @@ class ResultsStore:
         v = _finite(value, "value", key)
         if unit in ("fraction", "f1", "p_value") and not 0.0 <= v <= 1.0:
             raise ConfigError(f"result {key}: a fraction must lie in [0, 1], got {v}")
+        low, high = (None, None) if ci is None else (_finite(ci[0], "ci_low", key), _finite(ci[1], "ci_high", key))
+        p = _finite(p_value, "p_value", key)
+        if p is not None and not 0.0 <= p <= 1.0:
+            raise ConfigError(f"result {key}: a p-value must lie in [0, 1], got {p}")
         entry = {
             "value": v,
             "sd": _finite(sd, "sd", key),
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": p,
             "n": None if n is None else int(n),
             "unit": unit,
             "paper": paper.value,
@@ -283,6 +295,17 @@ def _fmt(value: float | None, sd: float | None, unit: str) -> str:
         return f"F1 = {value:.3f}"
     text = f"{value:.3g}"
     return text if sd is None else f"{value:.3g} ± {sd:.2g}"
+
+
+def _fmt_ci(rec: dict) -> str:
+    """`` [95 % CI a-b], p = x`` where the record has them."""
+    text = ""
+    if rec.get("ci_low") is not None:
+        scale, unit = (100, " %") if rec["unit"] == "fraction" else (1, "")
+        text += f" [CI {scale * rec['ci_low']:.1f}–{scale * rec['ci_high']:.1f}{unit}]"
+    if rec.get("p_value") is not None:
+        text += f", p = {rec['p_value']:.2g}"
+    return text
 
 
 HEADLINE_KEYS = (
@@ -345,7 +368,8 @@ def render_markdown(numbers: dict, *, keys: tuple[str, ...] | None = None, title
             continue
         n = "" if rec.get("n") is None else str(rec["n"])
         lines.append(
-            f"| `{key}` | {paper.description} | {paper_text} | {_fmt(rec['value'], rec['sd'], rec['unit'])} "
+            f"| `{key}` | {paper.description} | {paper_text} "
+            f"| {_fmt(rec['value'], rec['sd'], rec['unit'])}{_fmt_ci(rec)} "
             f"| {rec['dataset']} | {rec['profile']} | {n} |"
         )
     return "\n".join(lines) + "\n"

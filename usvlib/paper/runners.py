@@ -245,6 +245,7 @@ def network_cv(
         cache=folder,
         progress=progress,
         fold_files=saved,
+        animals=study.animals,
     )
 
 
@@ -312,7 +313,15 @@ def linear_cv(
     }
     labels = targets if eval_labels is None else eval_labels
     return cross_validate(
-        name, fit_predict, folds, labels, config=config, code=linear_code(), cache=cache_dir() / "cv", progress=progress
+        name,
+        fit_predict,
+        folds,
+        labels,
+        config=config,
+        code=linear_code(),
+        cache=cache_dir() / "cv",
+        progress=progress,
+        animals=study.animals,
     )
 
 
@@ -370,7 +379,15 @@ def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], p
 
     config["columns"] = x_all.shape[1]
     return cross_validate(
-        name, fit_predict, folds, y, config=config, code=reference_code(), cache=cache_dir() / "cv", progress=progress
+        name,
+        fit_predict,
+        folds,
+        y,
+        config=config,
+        code=reference_code(),
+        cache=cache_dir() / "cv",
+        progress=progress,
+        animals=study.animals,
     )
 
 

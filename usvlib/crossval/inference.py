@@ -1,0 +1,215 @@
+"""How sure a cross-validated accuracy is: intervals and tests that respect animals.
+
+USVs of one animal are not independent (each mouse has its own voice, Fig 5), so both the
+interval and the test treat the animal as the unit:
+
+* ``per_animal_positive``: each animal's share of USVs predicted as the positive class.
+* ``balanced_accuracy_by_animal``: the mean over the two classes of their animals' mean
+  accuracy (each animal weighs the same; with one animal per leave-one-animal-out fold this is
+  the class-balanced mean over folds).
+* ``bootstrap_interval``: a percentile interval of that accuracy from resampling animals with
+  replacement within each class (seeded).
+* ``permutation_p_value``: the null of no class information, with each animal's USVs kept
+  together: the animals' class labels are permuted (all relabellings when there are few enough,
+  else a seeded sample) and the accuracy recomputed from the per-animal shares; the p-value is
+  the share of relabellings scoring at least the observed accuracy (one-sided).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_EXACT = 100_000
+"""All relabellings are enumerated up to this many (C(17, 8) = 24 310 for the paper's 9 + 8)."""
+
+
+@dataclass(frozen=True)
+class AnimalScores:
+    """One row per animal: its class (0/1), its share of USVs predicted 1, its USVs."""
+
+    animal: np.ndarray
+    label: np.ndarray
+    positive_share: np.ndarray
+    n_usvs: np.ndarray
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        """Each animal's share of USVs predicted right."""
+        return np.where(self.label == 1, self.positive_share, 1.0 - self.positive_share)
+
+
+def per_animal_positive(predictions: pd.DataFrame, animals) -> AnimalScores:
+    """Each animal's share of USVs predicted as class 1.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        ``index`` (into ``animals``), ``y_true`` and ``y_pred`` (0/1), as ``CVResult.predictions``.
+    animals : array-like
+        The animal of every USV.
+
+    Returns
+    -------
+    AnimalScores
+
+    Raises
+    ------
+    ValueError
+        If an animal's USVs carry both classes (the label must be the animal's), or the labels
+        are not 0/1.
+    """
+    animals = np.asarray(animals)
+    frame = pd.DataFrame(
+        {
+            "animal": animals[predictions["index"].to_numpy()],
+            "y_true": predictions.y_true.to_numpy(),
+            "positive": predictions.y_pred.to_numpy() == 1,
+        }
+    )
+    if not frame.y_true.isin([0, 1]).all():
+        raise ValueError("per-animal tests need two classes, 0 and 1")
+    by = frame.groupby("animal", sort=True)
+    if (by.y_true.nunique() > 1).any():
+        raise ValueError("an animal's USVs carry both classes: the class must be a property of the animal")
+    table = by.agg(label=("y_true", "first"), positive_share=("positive", "mean"), n_usvs=("positive", "size"))
+    return AnimalScores(
+        table.index.to_numpy(),
+        table.label.to_numpy(int),
+        table.positive_share.to_numpy(float),
+        table.n_usvs.to_numpy(int),
+    )
+
+
+def balanced_accuracy_by_animal(scores: AnimalScores) -> float:
+    """The mean over the two classes of their animals' mean accuracy (chance: 0.5).
+
+    Parameters
+    ----------
+    scores : AnimalScores
+
+    Returns
+    -------
+    float
+    """
+    return float(np.mean([scores.accuracy[scores.label == c].mean() for c in (0, 1)]))
+
+
+def bootstrap_interval(
+    scores: AnimalScores, *, n_resamples: int = 10_000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """A percentile interval of :func:`balanced_accuracy_by_animal`, animals resampled within class.
+
+    Parameters
+    ----------
+    scores : AnimalScores
+    n_resamples : int
+    level : float
+        Coverage of the interval (0.95: the 2.5th and 97.5th percentiles).
+    seed : int
+
+    Returns
+    -------
+    (float, float)
+
+    Raises
+    ------
+    ValueError
+        If a class has no animal, or ``level`` is not in (0, 1).
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    rng = np.random.default_rng(seed)
+    per_class = []
+    for c in (0, 1):
+        acc = scores.accuracy[scores.label == c]
+        if not len(acc):
+            raise ValueError(f"no animal of class {c}: an interval over animals needs both classes")
+        per_class.append(acc[rng.integers(0, len(acc), size=(n_resamples, len(acc)))].mean(axis=1))
+    stat = (per_class[0] + per_class[1]) / 2
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(stat, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def permutation_p_value(scores: AnimalScores, *, n_permutations: int = 10_000, seed: int = 0) -> float:
+    """One-sided p-value of the per-animal accuracy under relabelled animals.
+
+    Parameters
+    ----------
+    scores : AnimalScores
+    n_permutations : int
+        Drawn (seeded) when the relabellings are more than ``MAX_EXACT``; else all are used.
+    seed : int
+
+    Returns
+    -------
+    float
+        Exact: the share of all relabellings (the observed one among them) whose accuracy is at
+        least the observed; sampled: ``(1 + hits) / (1 + n_permutations)``.
+    """
+    share, label = scores.positive_share, scores.label
+    n, k = len(label), int(label.sum())
+    observed = balanced_accuracy_by_animal(scores)
+    tolerance = 1e-12  # the observed labelling must count as a hit despite rounding
+    if math.comb(n, k) <= MAX_EXACT:
+        positive = np.zeros((math.comb(n, k), n), bool)
+        for row, chosen in enumerate(itertools.combinations(range(n), k)):
+            positive[row, list(chosen)] = True
+        exact = True
+    else:
+        rng = np.random.default_rng(seed)
+        positive = np.argsort(rng.random((n_permutations, n)), axis=1) < k
+        exact = False
+    mean_pos = (positive * share).sum(axis=1) / k
+    mean_neg = ((~positive) * (1 - share)).sum(axis=1) / (n - k)
+    hits = int(np.sum((mean_pos + mean_neg) / 2 >= observed - tolerance))
+    return hits / len(positive) if exact else (1 + hits) / (1 + n_permutations)
+
+
+def accuracy_statistics(result, *, level: float = 0.95, seed: int = 0) -> dict | None:
+    """Interval and test over animals of a cross-validated two-class result.
+
+    Parameters
+    ----------
+    result : CVResult
+        With ``animals`` (``cross_validate(..., animals=...)``).
+    level : float
+    seed : int
+        Drives the resampling (and the sampled permutations, where enumeration is too long).
+
+    Returns
+    -------
+    dict or None
+        ``accuracy_by_animal``, ``ci_low``, ``ci_high``, ``p_value``, ``n_animals``, ``level``
+        and a ``method`` sentence; None where the result has no animals, more than two classes,
+        or labels that change within an animal (a per-USV shuffled control).
+    """
+    if getattr(result, "animals", None) is None or len(result.classes) != 2:
+        return None
+    predictions = result.predictions.assign(index=np.arange(len(result.predictions)))
+    try:
+        scores = per_animal_positive(predictions, result.animals)
+    except ValueError:
+        return None
+    if len(set(scores.label)) < 2:
+        return None
+    low, high = bootstrap_interval(scores, level=level, seed=seed)
+    n, k = len(scores.label), int(scores.label.sum())
+    exact = math.comb(n, k) <= MAX_EXACT
+    return {
+        "accuracy_by_animal": balanced_accuracy_by_animal(scores),
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": permutation_p_value(scores, seed=seed),
+        "n_animals": n,
+        "level": level,
+        "method": (
+            f"{round(100 * level)} % percentile bootstrap over animals (resampled within class); "
+            f"p: {'all' if exact else 'sampled'} relabellings of the {n} animals' classes, one-sided"
+        ),
+    }
