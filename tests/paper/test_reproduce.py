@@ -187,3 +187,22 @@ def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     gif = out / "figures" / "fig7_rotating.gif"
     with Image.open(gif) as im:
         assert im.n_frames == 36
+
+
+def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
+    monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
+    out = tmp_path / "run"
+    reproduce.run("quick", quick_dataset, only=["08"], out_dir=out, progress=False)
+    numbers = json.loads((out / "results" / "numbers.json").read_text())
+    truth = pd.read_csv(quick_dataset / "ground_truth" / "calls.csv", low_memory=False)
+    strain = truth[truth.experiment == "strain"]
+    for model in ("dnn", "ridge", "svm"):
+        for split in ("across_animals", "random_split", "shuffled"):
+            rec = numbers[f"fig8.{model}.{split}"]
+            assert rec["extra"]["n_usvs"] == len(strain), (model, split)  # every strain USV predicted once
+            assert rec["ci_low"] <= rec["extra"]["accuracy_by_animal"] <= rec["ci_high"], (model, split)
+            assert 0 < rec["p_value"] <= 1
+            assert rec["extra"]["n_animals"] == strain.animal.nunique()
+    assert numbers["fig8.dnn.across_animals"]["n"] == strain.animal.nunique()  # one fold per animal
+    assert numbers["fig8.identity.accuracy"]["value"] > 1.5 / strain.animal.nunique()  # voices are individual
+    _assert_drawn(out / "figures" / "fig8_strain.png")

@@ -169,7 +169,19 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
         )
         for where in ("male_cluster", "elsewhere")
     },
-    "fig8.dnn.across_animals": PaperNumber("cortexless vs control, DNN", statement="above chance"),
+    **{
+        f"fig8.{model}.{split}": PaperNumber(
+            f"cortexless vs control, {label}, {where}",
+            statement="above chance" if (model, split) == ("dnn", "across_animals") else "",
+        )
+        for model, label in (("dnn", "DNN"), ("ridge", "ridge"), ("svm", "linear SVM"))
+        for split, where in (
+            ("across_animals", "new animals"),
+            ("random_split", "random split (animals known)"),
+            ("shuffled", "shuffled labels, new animals"),
+        )
+    },
+    "fig8.identity.accuracy": PaperNumber("which cortexless or control mouse a USV comes from"),
 }
 
 

@@ -3,8 +3,7 @@
 Notebooks call these and save the figure; no computation lives here beyond what drawing needs.
 ``data`` draws the dataset, detection and properties (Figs 0-2), ``classifiers`` the
 classifiers' results (Figs 3-5), ``network`` the network's internals (Fig 6), ``space`` the
-space of USVs (Fig 7); all are
-re-exported here.
+space of USVs (Fig 7), ``strain`` Fig 8; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from usvlib.paper.plots.data import (
 )
 from usvlib.paper.plots.network import network_analysis, saliency_maps
 from usvlib.paper.plots.space import rotating_view, usv_space
+from usvlib.paper.plots.strain import strain
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style
 
 __all__ = [
@@ -62,5 +62,6 @@ __all__ = [
     "saliency_maps",
     "segmentation",
     "spectrogram_panel",
+    "strain",
     "usv_space",
 ]

@@ -1,0 +1,156 @@
+"""Fig 8: strain from single USVs — cortexless against control mice.
+
+``compute(study, dataset)`` on the strain study (``load_study(..., experiment="strain")``): USVs
+per recording and group; the DNN of the sex experiment, ridge and the linear SVM on the
+100 x 100 images, leave one animal out and on the random split (every mouse in training and
+test), each with its per-USV shuffled-label control (the paper's); which animal a USV comes
+from; on synthetic data the strain oracle beside them. ``record(ctx, result)`` files the
+``fig8.*`` numbers, each with its interval and test over animals (``crossval.inference``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from usvlib.crossval import CVResult, per_animal_accuracy, random_folds, shuffled_labels
+from usvlib.crossval.inference import accuracy_statistics
+from usvlib.paper.runners import linear_cv, network_cv
+from usvlib.paper.study import Study
+from usvlib.synth.diagnostics import recorded_oracle
+
+MODELS = ("dnn", "ridge", "svm")
+SPLITS = ("across_animals", "random_split", "shuffled")
+
+
+@dataclass
+class Fig8Result:
+    """Fig 8's analyses."""
+
+    counts: pd.DataFrame  # one row per recording: recording, animal, group, n_usvs
+    runs: dict  # (model, split) -> CVResult
+    identity: CVResult  # which animal, random folds
+    identity_accuracy: float
+    identity_chance: float
+    per_animal: pd.DataFrame  # the DNN across animals: accuracy of each left-out animal, with its group
+    table: pd.DataFrame  # model, split, mean, sd, accuracy_by_animal, ci_low, ci_high, p_value, n_folds
+    oracle: float | None  # the strain oracle across animals (synthetic data)
+    classes: tuple
+
+
+def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
+    """Strain across animals and on the random split, with controls and identity.
+
+    Parameters
+    ----------
+    study : Study
+        The strain study.
+    dataset : Dataset
+        Its dataset (on synthetic data: the strain oracle).
+    progress : bool
+
+    Returns
+    -------
+    Fig8Result
+    """
+    p = study.profile.training
+    y = study.labels
+    loao = study.animal_folds()
+    split = random_folds(len(y), p.random_folds, seed=0)
+    shuffled = shuffled_labels(y, seed=study.profile.seed)
+    runs: dict[tuple[str, str], CVResult] = {}
+    for name, folds, targets, by_animal in (
+        ("across_animals", loao, y, True),
+        ("random_split", split, y, False),
+        ("shuffled", loao, shuffled, True),
+    ):
+        eval_labels = y if name == "shuffled" else None
+        runs["dnn", name] = network_cv(
+            study,
+            f"fig8-dnn-{name}",
+            inputs=p.dnn_input,
+            targets=targets,
+            folds=folds,
+            by_animal=by_animal,
+            eval_labels=eval_labels,
+            progress=progress,
+        )
+        for model in ("ridge", "svm"):
+            runs[model, name] = linear_cv(
+                study,
+                f"fig8-{model}-{name}",
+                model,
+                inputs="images",
+                targets=targets,
+                folds=folds,
+                eval_labels=eval_labels,
+                progress=progress,
+            )
+    animals = pd.unique(study.animals)
+    identity_codes = pd.Categorical(study.animals, categories=animals).codes.astype(int)
+    identity = network_cv(
+        study,
+        "fig8-identity",
+        inputs="images",
+        targets=identity_codes,
+        folds=random_folds(len(y), p.identity_folds, seed=0),
+        n_classes=len(animals),
+        by_animal=False,
+        progress=progress,
+    )
+    rows = []
+    for (model, name), run in runs.items():
+        stats = accuracy_statistics(run, seed=study.profile.seed) or {}
+        rows.append(
+            {
+                "model": model,
+                "split": name,
+                "mean": run.mean,
+                "sd": run.sd,
+                **{k: stats.get(k) for k in ("accuracy_by_animal", "ci_low", "ci_high", "p_value")},
+                "n_folds": len(run.folds),
+            }
+        )
+    counts = (
+        study.table.assign(group=study.groups)
+        .groupby(["recording", "animal", "group"], sort=True)
+        .size()
+        .rename("n_usvs")
+        .reset_index()
+    )
+    pred = identity.predictions
+    return Fig8Result(
+        counts=counts,
+        runs=runs,
+        identity=identity,
+        identity_accuracy=float((pred.y_true == pred.y_pred).mean()),
+        identity_chance=1.0 / len(animals),
+        per_animal=per_animal_accuracy(runs["dnn", "across_animals"], study.animals, study.groups),
+        table=pd.DataFrame(rows),
+        oracle=recorded_oracle(dataset, "strain.across_animals"),
+        classes=study.classes,
+    )
+
+
+def supports_above_chance(result: Fig8Result, model: str = "dnn", *, alpha: float = 0.05) -> bool:
+    """Whether this run supports the paper's claim: the model across animals above chance
+    (its test over animals at ``alpha``, and its interval above 0.5)."""
+    row = result.table.set_index(["model", "split"]).loc[(model, "across_animals")]
+    return bool(row.p_value is not None and row.p_value < alpha and row.ci_low > 0.5)
+
+
+def record(ctx, result: Fig8Result) -> None:
+    """Record ``fig8.{dnn,ridge,svm}.{across_animals,random_split,shuffled}`` and
+    ``fig8.identity.accuracy`` (the strain oracle beside the DNN on synthetic data)."""
+    for (model, name), run in result.runs.items():
+        extra = {"oracle": result.oracle} if (model, name) == ("dnn", "across_animals") else {}
+        ctx.record_cv(f"fig8.{model}.{name}", run, **extra)
+    ident = result.identity
+    ctx.record(
+        "fig8.identity.accuracy",
+        result.identity_accuracy,
+        sd=float(ident.folds.balanced_accuracy.std(ddof=1)),
+        n=len(ident.predictions),
+        extra={"chance": result.identity_chance, "balanced_accuracy": ident.mean},
+    )
