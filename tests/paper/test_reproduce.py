@@ -135,20 +135,22 @@ def test_unknown_notebook_number():
         reproduce.list_notebooks(["42"])
 
 
-def test_readme_numbers_block(tmp_path):
-    from usvlib.paper.results import HEADLINE_KEYS, ResultsStore
+def test_the_numbers_file_starts_with_the_headline_and_a_run_leaves_the_readme_alone(tmp_path):
+    import inspect
 
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{reproduce.README_START}\nSTALE-TABLE\n{reproduce.README_END}\noutro\n")
+    from usvlib.paper.results import HEADLINE_KEYS, PAPER_NUMBERS, ResultsStore
+
     store = ResultsStore(tmp_path / "results")
-    assert not reproduce.update_readme_numbers(readme, store)  # no numbers yet: left alone
-    store.record("fig3.dnn.across_animals", 0.7, sd=0.1, n=17, dataset="synthetic", profile="quick")
-    assert reproduce.update_readme_numbers(readme, store)
-    text = readme.read_text()
-    assert "STALE-TABLE" not in text and text.endswith("outro\n")
-    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    store.record(
+        "fig3.dnn.across_animals", 0.7, sd=0.1, n=17, dataset="synthetic", profile="quick", ci=(0.6, 0.8), p_value=0.01
+    )
+    text = store.markdown_path.read_text()
+    headline, every = text.split("## Every number")
+    rows = [line for line in headline.splitlines() if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == list(HEADLINE_KEYS)
-    assert "70.0 ± 10.0 % | synthetic | quick | 17" in text
+    assert len([line for line in every.splitlines() if line.startswith("| `")]) == len(PAPER_NUMBERS)
+    assert "70.0 ± 10.0 % [CI 60.0–80.0 %], p = 0.01 | synthetic | quick | 17" in text
+    assert "README" not in inspect.getsource(reproduce.run)  # the README is written by people only
 
 
 def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):

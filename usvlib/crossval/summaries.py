@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from usvlib.crossval.inference import accuracy_statistics
 from usvlib.crossval.runner import CVResult
 
 
@@ -76,15 +77,18 @@ def summary_row(name: str, result: CVResult, **extra) -> dict:
     Returns
     -------
     dict
-        ``model``, ``mean`` (:func:`class_balanced_mean`), ``sd``, ``pooled``, ``n_folds`` and the
-        ``extra`` entries.
+        ``model``, ``mean`` (:func:`class_balanced_mean`), ``sd``, ``pooled``, ``n_folds``, the
+        95 % interval over animals and its test (``ci_low``, ``ci_high``, ``p_value``: NaN where
+        the result has no animals, ``inference.accuracy_statistics``) and the ``extra`` entries.
     """
+    stats = accuracy_statistics(result) or {}
     return {
         "model": name,
         "mean": class_balanced_mean(result),
         "sd": result.sd,
         "pooled": result.pooled,
         "n_folds": len(result.folds),
+        **{k: stats.get(k, np.nan) for k in ("ci_low", "ci_high", "p_value")},
         **extra,
     }
 

@@ -20,21 +20,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from usvlib._io import atomic_path, write_text_atomic
+from usvlib._io import atomic_path
 from usvlib.crossval.inference import accuracy_statistics
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.errors import DatasetError, NotebookError
 from usvlib.paper.profiles import Profile, get_profile
-from usvlib.paper.results import HEADLINE_KEYS, ResultsStore, render_markdown
+from usvlib.paper.results import ResultsStore
 from usvlib.paths import notebooks_dir, project_root, synthetic_dir
-
-README_START = "<!-- numbers:start -->"
-README_END = "<!-- numbers:end -->"
 
 
 def _stale_reason(root: Path, profile: Profile) -> str | None:
@@ -189,34 +185,7 @@ def run(
         summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
         if progress:
             print(f"{summary.seconds[nb.name]} s", flush=True)
-    if out.resolve() == project_root().resolve():
-        update_readme_numbers(project_root() / "README.md", ResultsStore(out / "results"))
     return summary
-
-
-def update_readme_numbers(readme: Path, store: ResultsStore) -> bool:
-    """Write the headline numbers (``results.HEADLINE_KEYS``) into README.md between its markers.
-
-    Returns
-    -------
-    bool
-        False where the README has no markers or the run no numbers.
-    """
-    if not readme.is_file() or not store.json_path.is_file():
-        return False
-    text = readme.read_text()
-    if README_START not in text or README_END not in text:
-        return False
-    table = render_markdown(store.load(), keys=HEADLINE_KEYS, title=False).strip()
-    new = re.sub(
-        re.escape(README_START) + r".*?" + re.escape(README_END),
-        lambda _: f"{README_START}\n{table}\n{README_END}",
-        text,
-        flags=re.S,
-    )
-    if new != text:
-        write_text_atomic(readme, new)
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

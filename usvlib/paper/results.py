@@ -365,11 +365,17 @@ def render_markdown(numbers: dict, *, keys: tuple[str, ...] | None = None, title
         if title
         else []
     )
-    lines += [
+    if title and keys is None:
+        lines += ["## Headline", "", *_table(numbers, HEADLINE_KEYS), "", "## Every number", ""]
+    return "\n".join(lines + _table(numbers, keys or tuple(PAPER_NUMBERS))) + "\n"
+
+
+def _table(numbers: dict, keys) -> list[str]:
+    lines = [
         "| key | quantity | paper (real data) | this run | dataset | profile | n |",
         "|---|---|---|---|---|---|---|",
     ]
-    for key in keys or PAPER_NUMBERS:
+    for key in keys:
         paper = PAPER_NUMBERS[key]
         rec = numbers.get(key)
         paper_text = _fmt(paper.value, paper.sd, paper.unit) or paper.statement or "—"
@@ -384,4 +390,4 @@ def render_markdown(numbers: dict, *, keys: tuple[str, ...] | None = None, title
             f"| {_fmt(rec['value'], rec['sd'], rec['unit'])}{_fmt_ci(rec)} "
             f"| {rec['dataset']} | {rec['profile']} | {n} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines

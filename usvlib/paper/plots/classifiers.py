@@ -12,24 +12,32 @@ from usvlib.paper.plots.style import GROUP_COLORS
 def model_comparison(
     table: pd.DataFrame, *, reference: dict | None = None, title: str = "", ylabel: str = "balanced accuracy"
 ) -> plt.Figure:
-    """Bars of mean ± SD over folds per model, real and shuffled labels side by side.
+    """Bars of the mean per model, real and shuffled labels side by side.
 
-    ``table`` has ``model``, ``mean``, ``sd`` and optionally ``labels`` ("real"/"shuffled");
-    ``reference`` draws horizontal lines (e.g. ``{"oracle": 0.84, "paper DNN": 0.767}``).
+    ``table`` has ``model``, ``mean``, ``sd`` and optionally ``labels`` ("real"/"shuffled")
+    and ``ci_low``/``ci_high``. Error bars: the 95 % interval over animals where the table has
+    one, else ± SD over folds; which one is said in the axis' label. ``reference`` draws
+    horizontal lines (e.g. ``{"oracle": 0.84, "paper DNN": 0.767}``).
     """
     t = table.copy()
     if "labels" not in t:
         t["labels"] = "real"
     models = list(dict.fromkeys(t.model))
     fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(models)), 3.4))
+    with_ci = "ci_low" in t and t.ci_low.notna().any()
     for j, (lab, color) in enumerate((("real", "#3466a5"), ("shuffled", "#b0b7c0"))):
         part = t[t.labels == lab].set_index("model").reindex(models)
         if part["mean"].notna().any():
+            if with_ci:
+                err = np.vstack([part["mean"] - part.ci_low, part.ci_high - part["mean"]])
+                err = np.where(np.isfinite(err), np.maximum(err, 0), 0)  # rows without an interval: no bar
+            else:
+                err = part["sd"]
             ax.bar(
                 np.arange(len(models)) + (j - 0.5) * 0.38,
                 part["mean"],
                 0.38,
-                yerr=part["sd"],
+                yerr=err,
                 capsize=3,
                 color=color,
                 label=f"{lab} labels",
@@ -41,7 +49,7 @@ def model_comparison(
     ax.set_xticks(range(len(models)))
     ax.set_xticklabels(models, rotation=15, ha="right", fontsize=8)
     ax.set_ylim(0.3, 1.0)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(ylabel + ("\n(bars: 95 % interval over animals)" if with_ci else "\n(bars: ± SD over folds)"))
     ax.set_title(title)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
