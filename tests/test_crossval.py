@@ -170,3 +170,19 @@ def test_side_by_side_lays_single_tasks_out_as_one(toy, tmp_path):
     )
     with pytest.raises(ValueError, match="same folds"):
         side_by_side([a, other])
+
+
+def test_animal_level_shuffle_keeps_each_animal_whole():
+    from usvlib.crossval import shuffled_animal_labels
+
+    animals = np.repeat([f"a{i}" for i in range(10)], 7)
+    labels = np.repeat(np.r_[np.zeros(5, int), np.ones(5, int)], 7)
+    out = shuffled_animal_labels(labels, animals, seed=3)
+    per_animal = {a: set(out[animals == a]) for a in np.unique(animals)}
+    assert all(len(v) == 1 for v in per_animal.values())  # one class per animal
+    assert sorted(out) == sorted(labels)  # the class counts kept
+    assert not np.array_equal(out, labels)
+    np.testing.assert_array_equal(out, shuffled_animal_labels(labels, animals, seed=3))  # seeded
+    labels[0] = 1
+    with pytest.raises(ValueError, match="more than one class"):
+        shuffled_animal_labels(labels, animals, seed=3)

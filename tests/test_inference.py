@@ -11,6 +11,8 @@ from usvlib.crossval.inference import (
     accuracy_statistics,
     balanced_accuracy_by_animal,
     bootstrap_interval,
+    paired_comparison,
+    paired_sign_flip_p_value,
     per_animal_positive,
     permutation_p_value,
 )
@@ -120,3 +122,26 @@ def test_accuracy_statistics_of_a_cross_validation_over_animals():
     assert accuracy_statistics(CVResult("t", frame, folds, (0, 1))) is None  # no animals given
     shuffled = frame.assign(y_true=np.tile([0, 1], len(frame) // 2))  # labels change within animals
     assert accuracy_statistics(CVResult("t", shuffled, folds, (0, 1), animals=animals)) is None
+
+
+def test_the_paired_sign_flip_test_has_exact_answers():
+    # 4 units, all better by 1: only the identity flip of 2**4 reaches the mean
+    assert paired_sign_flip_p_value([2, 2, 2, 2], [1, 1, 1, 1]) == pytest.approx(1 / 16)
+    # no difference at all: every flip ties with the observed 0
+    assert paired_sign_flip_p_value([1, 2, 3], [1, 2, 3]) == 1.0
+    with pytest.raises(ValueError, match="same"):
+        paired_sign_flip_p_value([1, 2], [1, 2, 3])
+
+
+def test_a_paired_comparison_averages_repeated_controls_fold_by_fold():
+    from usvlib.crossval import CVResult
+
+    def result(scores):
+        folds = pd.DataFrame({"fold": [f"a{i}" for i in range(len(scores))], "balanced_accuracy": scores})
+        return CVResult("t", pd.DataFrame(), folds, (0, 1))
+
+    real = result([0.9, 0.8, 0.85, 0.95, 0.7])
+    controls = [result([0.5, 0.4, 0.6, 0.5, 0.5]), result([0.5, 0.6, 0.4, 0.5, 0.5])]
+    out = paired_comparison(real, controls)
+    assert out["n_folds"] == 5 and out["mean_difference"] == pytest.approx(0.34)
+    assert out["p_value"] == pytest.approx(1 / 32)

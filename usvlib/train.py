@@ -194,9 +194,11 @@ class TrainingLog:
     seconds: float = 0.0
     best_epoch: int = -1
     images_seen: int = 0
+    iterations_per_epoch: list = field(default_factory=list)  # weight updates in each epoch
 
 
-def _flat_weights(model: nn.Module) -> torch.Tensor:
+def flat_weights(model: nn.Module) -> torch.Tensor:
+    """All parameters of ``model`` as one detached vector (for the relative weight change)."""
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
 
 
@@ -211,6 +213,7 @@ def fit_network(
     seed: int = 0,
     images: bool = True,
     monitor=None,
+    monitor_every: int = 0,
 ) -> TrainingLog:
     """Train ``model`` in place.
 
@@ -236,7 +239,12 @@ def fit_network(
     images : bool
         Apply the image augmentation (only for image inputs and ``schedule.augment``).
     monitor : callable, optional
-        Called as ``monitor(model, epoch)`` after every epoch (e.g. test accuracy for Fig 3B).
+        Called as ``monitor(model, epoch, iteration)`` (e.g. test accuracy for Fig 3B): every
+        ``monitor_every`` iterations (weight updates), or after every epoch when that is 0. The
+        model is in eval mode during the call and back in training mode after it; the call
+        changes no random state, so a monitored training is the same as an unmonitored one.
+    monitor_every : int
+        Iterations between calls of ``monitor`` (0: once per epoch).
 
     Returns
     -------
@@ -257,8 +265,8 @@ def fit_network(
     log = TrainingLog()
     best_score, best_state = -1.0, None
     started = time.perf_counter()
-    previous = _flat_weights(model)
-    epoch = 0
+    previous = flat_weights(model)
+    epoch = iteration = 0
     for stage in schedule.stages:
         if hasattr(model, "set_dropout"):
             model.set_dropout(stage.dropout)
@@ -280,9 +288,14 @@ def fit_network(
                 opt.step()
                 total += float(loss.detach())
                 batches += 1
+                iteration += 1
                 log.images_seen += len(b)
-            current = _flat_weights(model)
+                if monitor is not None and monitor_every and iteration % monitor_every == 0:
+                    monitor(model, epoch, iteration)
+                    model.train()
+            current = flat_weights(model)
             log.epoch.append(epoch)
+            log.iterations_per_epoch.append(batches)
             log.train_loss.append(total / max(batches, 1))
             log.weight_change.append(float((current - previous).norm() / previous.norm()))
             previous = current
@@ -291,8 +304,8 @@ def fit_network(
                 log.val_balanced_accuracy.append(score)
                 if score > best_score:
                     best_score, best_state, log.best_epoch = score, copy.deepcopy(model.state_dict()), epoch
-            if monitor is not None:
-                monitor(model, epoch)
+            if monitor is not None and not monitor_every:
+                monitor(model, epoch, iteration)
             epoch += 1
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -300,3 +313,42 @@ def fit_network(
         log.best_epoch = epoch - 1
     log.seconds = time.perf_counter() - started
     return log
+
+
+def held_out_curve_monitor(model: nn.Module, x_test, y_test: np.ndarray, curve: list, *, n_classes: int = 2):
+    """A ``fit_network`` monitor that appends the test accuracy and weight change to ``curve``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network about to be trained (its weights are the first reference).
+    x_test, y_test
+        Held-out data of the monitored fold.
+    curve : list
+        Receives ``{iteration, epoch, test_accuracy, weight_change}`` per call: the balanced
+        accuracy on the held-out data and the relative L2 change of the weights since the
+        previous call (Fig 3B).
+    n_classes : int
+
+    Returns
+    -------
+    callable
+        ``monitor(model, epoch, iteration)``.
+    """
+    last = [flat_weights(model)]
+
+    def monitor(m: nn.Module, epoch: int, iteration: int) -> None:
+        scores = predict_scores(m, x_test, n_classes=n_classes)
+        now = flat_weights(m)
+        change = float((now - last[0]).norm() / last[0].norm())
+        last[0] = now
+        curve.append(
+            {
+                "iteration": iteration,
+                "epoch": epoch,
+                "test_accuracy": balanced_accuracy(y_test, scores.argmax(axis=1)),
+                "weight_change": change,
+            }
+        )
+
+    return monitor

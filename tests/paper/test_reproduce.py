@@ -91,7 +91,21 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
     for key, n in folds.items():
         assert numbers[key]["dataset"] == "synthetic" and numbers[key]["n"] == n, key
     for key in (k for k, n in folds.items() if n in (17, 5)):
-        assert numbers[key]["extra"]["n_usvs"] == n_usvs, key  # every USV predicted once
+        repeats = numbers[key]["extra"].get("repeats", 1)  # repeated controls: every USV once a repeat
+        assert numbers[key]["extra"]["n_usvs"] == repeats * n_usvs, key
+    # controls are repeated (quick: 2 permutations), tested against chance and against the real model
+    for model in ("dnn", "ridge", "svm"):
+        assert numbers[f"fig3.{model}.shuffled"]["extra"]["repeats"] == 2
+        assert numbers[f"fig3.{model}.shuffled"]["ci_low"] is not None
+        assert 0 < numbers[f"fig3.{model}.real_vs_shuffled_p"]["value"] <= 1
+    assert numbers["fig3.dnn.animal_shuffled"]["extra"]["repeats"] == 1
+    assert numbers["fig3.dnn.breaks_shuffled"]["n"] == 3
+    assert numbers["fig3.dnn.across_animals_over_seeds"]["n"] == 2  # two training seeds
+    assert numbers["fig3.dnn.real_vs_shuffled_p"]["value"] < 0.05  # the quick network learns sex
+    # Fig 3B: the kept network's accuracy on the example fold, and a curve every 5 iterations (quick)
+    example = numbers["fig3.dnn.example_fold"]
+    curve = example["extra"]["test_curve"]
+    assert [c["iteration"] for c in curve][:2] == [5, 10] and example["extra"]["kept_iteration"] > 0
     # the sex network learns (quick profile: about 0.7), and no reference is above the oracle
     oracle = numbers["fig3.dnn.across_animals"]["extra"]["oracle"]
     assert numbers["fig3.dnn.across_animals"]["value"] > 0.6
@@ -201,10 +215,13 @@ def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     for model in ("dnn", "ridge", "svm"):
         for split in ("across_animals", "random_split", "shuffled"):
             rec = numbers[f"fig8.{model}.{split}"]
-            assert rec["extra"]["n_usvs"] == len(strain), (model, split)  # every strain USV predicted once
+            repeats = rec["extra"].get("repeats", 1)  # shuffled controls: every USV once a repeat
+            assert rec["extra"]["n_usvs"] == repeats * len(strain), (model, split)
             assert rec["ci_low"] <= rec["extra"]["accuracy_by_animal"] <= rec["ci_high"], (model, split)
             assert 0 < rec["p_value"] <= 1
             assert rec["extra"]["n_animals"] == strain.animal.nunique()
     assert numbers["fig8.dnn.across_animals"]["n"] == strain.animal.nunique()  # one fold per animal
+    assert numbers["fig8.dnn.shuffled"]["extra"]["repeats"] == 2
+    assert numbers["fig8.dnn.across_animals_over_seeds"]["n"] == 2
     assert numbers["fig8.identity.accuracy"]["value"] > 1.5 / strain.animal.nunique()  # voices are individual
     _assert_drawn(out / "figures" / "fig8_strain.png")

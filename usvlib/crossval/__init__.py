@@ -5,7 +5,8 @@
   in training and test). Training animals give a validation set (one animal of each class) for
   the budgeted schedules; the test animal never does.
 * **Controls.** ``shuffled_labels`` permutes the labels over all USVs (seeded): a classifier
-  trained on them must sit at chance.
+  trained on them must sit at chance. ``shuffled_animal_labels`` permutes whole animals'
+  classes: individual voices stay learnable, so it shows what they alone could give.
 * **Metric.** Balanced accuracy (mean of the per-class accuracies; chance 50 %). Across animals
   each fold holds one animal of one class, so a fold's score is that animal's accuracy; results
   are the mean +- SD over folds, as in the paper.
@@ -25,15 +26,23 @@ from usvlib.crossval.folds import (
     grouped_folds,
     leave_one_animal_out,
     random_folds,
+    shuffled_animal_labels,
     shuffled_labels,
     validation_split,
 )
 from usvlib.crossval.runner import CVResult, cached_runs, config_key, cross_validate, run_folder, split_fingerprint
-from usvlib.crossval.summaries import class_balanced_mean, per_animal_accuracy, side_by_side, summary_row
+from usvlib.crossval.summaries import (
+    average_repeats,
+    class_balanced_mean,
+    per_animal_accuracy,
+    side_by_side,
+    summary_row,
+)
 
 __all__ = [
     "CVResult",
     "Fold",
+    "average_repeats",
     "cached_runs",
     "class_balanced_mean",
     "config_key",
@@ -44,6 +53,7 @@ __all__ = [
     "per_animal_accuracy",
     "random_folds",
     "run_folder",
+    "shuffled_animal_labels",
     "shuffled_labels",
     "side_by_side",
     "split_fingerprint",

@@ -165,3 +165,36 @@ def shuffled_labels(labels, *, seed: int) -> np.ndarray:
         The same labels in a random order: any link between a USV and its class is gone.
     """
     return np.asarray(labels)[np.random.default_rng(seed).permutation(len(labels))]
+
+
+def shuffled_animal_labels(labels, animals, *, seed: int) -> np.ndarray:
+    """The classes of whole animals permuted among the animals (a stricter control).
+
+    Each animal keeps one class for all its USVs, so a classifier can still learn individual
+    voices; what it scores against the true classes then shows how much of an accuracy could
+    come from individual signatures alone.
+
+    Parameters
+    ----------
+    labels : array-like
+        The class of every USV, constant within each animal.
+    animals : array-like
+        The animal of every USV.
+    seed : int
+
+    Returns
+    -------
+    ndarray
+        Every USV labelled with the class its animal drew.
+
+    Raises
+    ------
+    ValueError
+        If an animal's USVs carry more than one class.
+    """
+    labels, animals = np.asarray(labels), np.asarray(animals)
+    _, first, which = np.unique(animals, return_index=True, return_inverse=True)
+    per_animal = labels[first]
+    if np.any(per_animal[which] != labels):
+        raise ValueError("an animal's USVs carry more than one class: its class cannot be shuffled as a whole")
+    return np.random.default_rng(seed).permutation(per_animal)[which]

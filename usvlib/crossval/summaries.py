@@ -126,3 +126,46 @@ def side_by_side(results: list[CVResult]) -> CVResult:
     predictions = pd.concat([first.predictions[["index", "fold", "y_true", "y_pred"]], *columns], axis=1)
     folds = first.folds.assign(seconds=sum(r.folds.seconds.to_numpy() for r in results))
     return CVResult(first.name, predictions, folds, first.classes, first.from_cache, first.infos, first.animals)
+
+
+def average_repeats(results: list[CVResult]) -> CVResult:
+    """Repeats of one cross-validation (e.g. shuffled controls with new permutations) as one.
+
+    Parameters
+    ----------
+    results : list of CVResult
+        Non-empty, on the same folds.
+
+    Returns
+    -------
+    CVResult
+        Every repeat's predictions one after another (with their animals), each fold's score
+        the mean over the repeats (so ``mean`` is the mean of the repeats' means), test sizes
+        and times summed; per-repeat infos under ``infos["repeats"]``.
+
+    Raises
+    ------
+    ValueError
+        For no results, or repeats on different folds.
+    """
+    if not results:
+        raise ValueError("no repeats to average")
+    first = results[0]
+    names = list(first.folds.fold)
+    for r in results[1:]:
+        if list(r.folds.fold) != names:
+            raise ValueError(f"{r.name} was not run on the same folds as {first.name}")
+    folds = first.folds[["fold"]].copy()
+    folds["balanced_accuracy"] = np.mean([r.folds.balanced_accuracy.to_numpy() for r in results], axis=0)
+    folds["n_test"] = np.sum([r.folds.n_test.to_numpy() for r in results], axis=0)
+    folds["seconds"] = np.sum([r.folds.seconds.to_numpy() for r in results], axis=0)
+    animals = None if any(r.animals is None for r in results) else np.concatenate([r.animals for r in results])
+    return CVResult(
+        first.name,
+        pd.concat([r.predictions for r in results], ignore_index=True),
+        folds,
+        first.classes,
+        sum(r.from_cache for r in results),
+        {"repeats": [r.infos for r in results]},
+        animals,
+    )

@@ -13,9 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from usvlib.crossval import CVResult, class_balanced_mean, per_animal_accuracy, shuffled_labels, summary_row
+from usvlib.crossval import (
+    CVResult,
+    average_repeats,
+    class_balanced_mean,
+    per_animal_accuracy,
+    shuffled_animal_labels,
+    shuffled_labels,
+    summary_row,
+)
+from usvlib.crossval.inference import accuracy_statistics, paired_comparison
 from usvlib.paper.runners import linear_cv, network_cv, reference_cv
 from usvlib.paper.study import Study
 from usvlib.stats import compare_groups
@@ -34,7 +44,12 @@ class Fig3Result:
     svm: CVResult
     svm_shuffled: CVResult
     breaks: CVResult  # the breaks control, on the profile's control folds
+    breaks_shuffled: CVResult  # the breaks control on shuffled breaks labels
     sex_on_breaks_folds: float  # the sex DNN on the same folds
+    shuffled_repeats: dict  # model -> list of CVResult: every per-USV shuffle (the first is <model>_shuffled)
+    animal_shuffled: list  # the DNN on whole animals relabelled, one CVResult per permutation
+    seed_runs: list  # the DNN across animals from the profile's seed and the next ones
+    controls: pd.DataFrame  # one row per control: repeats, mean, SD over repeats, real - control and its p
     reference_measured: CVResult
     reference_latent: CVResult | None  # synthetic data only
     reference_plugin: CVResult | None  # the learnable ceiling; synthetic data only
@@ -102,6 +117,54 @@ def oracle_gap(result: Fig3Result) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def control_table(runs: dict, repeats: dict, animal_shuffled: list, *, seed: int = 0) -> pd.DataFrame:
+    """Each control against what it controls: its repeats' mean and SD, its interval and test
+    against chance over animals, and the paired test (over folds) that the real model beats it.
+
+    Parameters
+    ----------
+    runs : dict
+        Fig 3's runs by name (``dnn``, ``ridge``, ``svm``, ``breaks``, ``breaks_shuffled``).
+    repeats : dict
+        Model -> the per-USV shuffled controls.
+    animal_shuffled : list of CVResult
+        The DNN on whole animals relabelled.
+    seed : int
+
+    Returns
+    -------
+    DataFrame
+        ``control``, ``of``, ``repeats``, ``mean``, ``sd_over_repeats``, ``ci_low``, ``ci_high``,
+        ``p_chance``, ``real_minus_control``, ``p_real_better``.
+    """
+    rows = []
+    pairs = [(f"{m} shuffled", m, repeats[m]) for m in ("dnn", "ridge", "svm")]
+    pairs += [
+        ("dnn animals relabelled", "dnn", animal_shuffled),
+        ("breaks shuffled", "breaks", [runs["breaks_shuffled"]]),
+    ]
+    for name, of, results in pairs:
+        merged = average_repeats(results)
+        stats = accuracy_statistics(merged, seed=seed) or {}
+        means = [class_balanced_mean(r) for r in results]
+        paired = paired_comparison(runs[of], results, seed=seed)
+        rows.append(
+            {
+                "control": name,
+                "of": of,
+                "repeats": len(results),
+                "mean": float(np.mean(means)),
+                "sd_over_repeats": float(np.std(means, ddof=1)) if len(means) > 1 else float("nan"),
+                "ci_low": stats.get("ci_low", np.nan),
+                "ci_high": stats.get("ci_high", np.nan),
+                "p_chance": stats.get("p_value", np.nan),
+                "real_minus_control": paired["mean_difference"],
+                "p_real_better": paired["p_value"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:
     """DNN vs ridge vs SVM across animals, shuffled controls, breaks control, example fold.
 
@@ -121,27 +184,60 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:
     Fig3Result
     """
     y = study.labels
+    t = study.profile.training
     folds, controls = study.animal_folds(), study.control_folds()
-    shuffled = shuffled_labels(y, seed=study.profile.seed)
-    dnn_input = study.profile.training.dnn_input
+    seed = study.profile.seed
+    dnn_input = t.dnn_input
     runs = {"dnn": across_animals_dnn(study, progress=progress)}
-    runs["dnn_shuffled"] = network_cv(
-        study, "fig3-dnn-shuffled", inputs=dnn_input, targets=shuffled, folds=folds, eval_labels=y, progress=progress
-    )
+    shuffles = [shuffled_labels(y, seed=seed + r) for r in range(max(t.control_repeats, t.linear_control_repeats))]
+    # the first repeat keeps the name (and cache) of the single control of earlier versions
+    repeats: dict[str, list[CVResult]] = {"dnn": [], "ridge": [], "svm": []}
+    for r in range(t.control_repeats):
+        repeats["dnn"].append(
+            network_cv(
+                study,
+                "fig3-dnn-shuffled" if r == 0 else f"fig3-dnn-shuffled-{r}",
+                inputs=dnn_input,
+                targets=shuffles[r],
+                folds=folds,
+                eval_labels=y,
+                progress=progress,
+            )
+        )
     for model in ("ridge", "svm"):
         runs[model] = linear_cv(
             study, f"fig3-{model}", model, inputs="images", targets=y, folds=folds, progress=progress
         )
-        runs[f"{model}_shuffled"] = linear_cv(
+        for r in range(t.linear_control_repeats):
+            repeats[model].append(
+                linear_cv(
+                    study,
+                    f"fig3-{model}-shuffled" if r == 0 else f"fig3-{model}-shuffled-{r}",
+                    model,
+                    inputs="images",
+                    targets=shuffles[r],
+                    folds=folds,
+                    eval_labels=y,
+                    progress=progress,
+                )
+            )
+    for model in ("dnn", "ridge", "svm"):
+        runs[f"{model}_shuffled"] = repeats[model][0]
+    animal_shuffled = [
+        network_cv(
             study,
-            f"fig3-{model}-shuffled",
-            model,
-            inputs="images",
-            targets=shuffled,
+            f"fig3-dnn-animal-shuffled-{r}",
+            inputs=dnn_input,
+            targets=shuffled_animal_labels(y, study.animals, seed=seed + r),
             folds=folds,
             eval_labels=y,
             progress=progress,
         )
+        for r in range(t.animal_control_repeats)
+    ]
+    seed_runs = [runs["dnn"]] + [
+        across_animals_dnn(study, seed=seed + r, progress=progress) for r in range(1, t.seed_repeats)
+    ]
     runs["reference_measured"] = reference_cv(
         study, "fig3-reference-measured", "measured", folds=folds, progress=progress
     )
@@ -156,18 +252,29 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:
     runs["breaks"] = network_cv(
         study, "fig3-breaks", inputs=dnn_input, targets=breaks, folds=controls, progress=progress
     )
+    runs["breaks_shuffled"] = network_cv(
+        study,
+        "fig3-breaks-shuffled",
+        inputs=dnn_input,
+        targets=shuffled_labels(breaks, seed=seed),
+        folds=controls,
+        eval_labels=breaks,
+        progress=progress,
+    )
     on_breaks_folds = float(
         runs["dnn"].folds.set_index("fold").loc[runs["breaks"].folds.fold, "balanced_accuracy"].mean()
     )
     per_animal = per_animal_accuracy(runs["dnn"], study.animals, study.groups)
     rows = [
         summary_row("DNN", runs["dnn"], labels="real"),
-        summary_row("DNN", runs["dnn_shuffled"], labels="shuffled"),
+        summary_row("DNN", average_repeats(repeats["dnn"]), labels="shuffled"),
         summary_row("ridge", runs["ridge"], labels="real"),
-        summary_row("ridge", runs["ridge_shuffled"], labels="shuffled"),
+        summary_row("ridge", average_repeats(repeats["ridge"]), labels="shuffled"),
         summary_row("SVM", runs["svm"], labels="real"),
-        summary_row("SVM", runs["svm_shuffled"], labels="shuffled"),
+        summary_row("SVM", average_repeats(repeats["svm"]), labels="shuffled"),
+        summary_row("DNN, whole animals relabelled", average_repeats(animal_shuffled), labels="shuffled"),
         summary_row("DNN, breaks (control)", runs["breaks"], labels="real"),
+        summary_row("DNN, breaks (control)", runs["breaks_shuffled"], labels="shuffled"),
         summary_row("boosting on 24 measured properties (reference)", runs["reference_measured"], labels="real"),
     ]
     if synthetic:
@@ -184,6 +291,10 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:
         example_fold=study.example_fold(),
         **runs,
         sex_on_breaks_folds=on_breaks_folds,
+        shuffled_repeats=repeats,
+        animal_shuffled=animal_shuffled,
+        seed_runs=seed_runs,
+        controls=control_table(runs, repeats, animal_shuffled, seed=seed),
         per_animal=per_animal,
         male_vs_female=compare_groups(per_animal, study.classes[1], study.classes[0]),
         table=pd.DataFrame(rows),
@@ -226,8 +337,46 @@ def record(ctx, result: Fig3Result) -> None:
         n_train=result.ridge.infos[next(iter(result.ridge.infos))]["n_train"],
     )
     ctx.record_cv("fig3.svm.across_animals", result.svm)
+    seed_means = [class_balanced_mean(r) for r in result.seed_runs]
+    ctx.record(
+        "fig3.dnn.across_animals_over_seeds",
+        float(np.mean(seed_means)),
+        sd=float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None,
+        n=len(seed_means),
+        extra={"per_seed": seed_means, "first_seed": ctx.profile.seed, "statistic": "class-balanced mean over folds"},
+    )
+    controls = result.controls.set_index("control")
     for model in ("dnn", "ridge", "svm"):
-        ctx.record_cv(f"fig3.{model}.shuffled", getattr(result, f"{model}_shuffled"))
+        row = controls.loc[f"{model} shuffled"]
+        ctx.record_cv(
+            f"fig3.{model}.shuffled",
+            average_repeats(result.shuffled_repeats[model]),
+            repeats=int(row.repeats),
+            sd_over_repeats=None if np.isnan(row.sd_over_repeats) else float(row.sd_over_repeats),
+            real_minus_control=float(row.real_minus_control),
+        )
+        ctx.record(
+            f"fig3.{model}.real_vs_shuffled_p",
+            float(row.p_real_better),
+            n=len(result.dnn.folds),
+            extra={"real_minus_control": float(row.real_minus_control), "repeats": int(row.repeats)},
+        )
+    row = controls.loc["dnn animals relabelled"]
+    ctx.record_cv(
+        "fig3.dnn.animal_shuffled",
+        average_repeats(result.animal_shuffled),
+        repeats=int(row.repeats),
+        real_minus_control=float(row.real_minus_control),
+        p_real_better=float(row.p_real_better),
+    )
+    ctx.record_cv("fig3.dnn.breaks_shuffled", result.breaks_shuffled)
+    better = paired_comparison(result.breaks, result.dnn, seed=ctx.profile.seed)
+    ctx.record(
+        "fig3.dnn.breaks_better_than_sex_p",
+        better["p_value"],
+        n=better["n_folds"],
+        extra={"breaks_minus_sex": better["mean_difference"]},
+    )
     ctx.record_cv("fig3.reference.measured_boosting", result.reference_measured, oracle=oracle)
     if result.reference_latent is not None:
         ctx.record_cv("fig3.reference.latent_boosting", result.reference_latent, oracle=oracle)
@@ -235,10 +384,31 @@ def record(ctx, result: Fig3Result) -> None:
         ctx.record_cv("fig3.reference.learnable_ceiling", result.reference_plugin, oracle=oracle)
     ctx.record_cv("fig3.dnn.breaks_control", result.breaks, sex_dnn_on_same_folds=result.sex_on_breaks_folds)
     info = result.dnn.infos[result.example_fold]
-    curve = info["test_curve"]
+    kept = example_fold_accuracy(result)
     ctx.record(
         "fig3.dnn.example_fold",
-        curve[-1] if curve else float("nan"),
-        n=len(curve),
-        extra={"fold": result.example_fold, "test_curve": curve, "images_seen": info["images_seen"]},
+        kept,
+        n=int(result.dnn.folds.set_index("fold").n_test[result.example_fold]),
+        extra={
+            "fold": result.example_fold,
+            "kept_epoch": info["best_epoch"],
+            "kept_iteration": kept_iteration(info),
+            "test_curve": info["test_curve"],
+            "images_seen": info["images_seen"],
+        },
     )
+
+
+def example_fold_accuracy(result: Fig3Result) -> float:
+    """The kept network's accuracy on the representative left-out animal (Fig 3B's number): the
+    fold's score, whose predictions come from the weights training kept."""
+    return float(result.dnn.folds.set_index("fold").balanced_accuracy[result.example_fold])
+
+
+def kept_iteration(info: dict) -> int | None:
+    """The iteration after which the kept weights were taken (the end of their epoch), from a
+    fold's training info; None for runs cached before iterations were logged."""
+    per_epoch = info.get("iterations_per_epoch")
+    if not per_epoch or info.get("best_epoch", -1) < 0:
+        return None
+    return int(sum(per_epoch[: info["best_epoch"] + 1]))

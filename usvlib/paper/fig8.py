@@ -3,7 +3,9 @@
 ``compute(study, dataset)`` on the strain study (``load_study(..., experiment="strain")``): USVs
 per recording and group; the DNN of the sex experiment, ridge and the linear SVM on the
 100 x 100 images, leave one animal out and on the random split (every mouse in training and
-test), each with its per-USV shuffled-label control (the paper's); which animal a USV comes
+test), each with its per-USV shuffled-label control (the paper's; repeated with new permutations, the
+profile's ``control_repeats`` and ``linear_control_repeats``, and averaged); the DNN across
+animals from several training seeds (``seed_repeats``); which animal a USV comes
 from; on synthetic data the strain oracle beside them. ``record(ctx, result)`` files the
 ``fig8.*`` numbers, each with its interval and test over animals (``crossval.inference``).
 """
@@ -12,9 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from usvlib.crossval import CVResult, per_animal_accuracy, random_folds, shuffled_labels
+from usvlib.crossval import (
+    CVResult,
+    average_repeats,
+    class_balanced_mean,
+    per_animal_accuracy,
+    random_folds,
+    shuffled_labels,
+)
 from usvlib.crossval.inference import accuracy_statistics
 from usvlib.paper.runners import linear_cv, network_cv
 from usvlib.paper.study import Study
@@ -36,6 +46,7 @@ class Fig8Result:
     per_animal: pd.DataFrame  # the DNN across animals: accuracy of each left-out animal, with its group
     table: pd.DataFrame  # model, split, mean, sd, accuracy_by_animal, ci_low, ci_high, p_value, n_folds
     oracle: float | None  # the strain oracle across animals (synthetic data)
+    seed_runs: list  # the DNN across animals from the profile's seed and the next ones
     classes: tuple
 
 
@@ -58,35 +69,66 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
     y = study.labels
     loao = study.animal_folds()
     split = random_folds(len(y), p.random_folds, seed=0)
-    shuffled = shuffled_labels(y, seed=study.profile.seed)
+    seed = study.profile.seed
     runs: dict[tuple[str, str], CVResult] = {}
-    for name, folds, targets, by_animal in (
-        ("across_animals", loao, y, True),
-        ("random_split", split, y, False),
-        ("shuffled", loao, shuffled, True),
-    ):
-        eval_labels = y if name == "shuffled" else None
+    for name, folds, by_animal in (("across_animals", loao, True), ("random_split", split, False)):
         runs["dnn", name] = network_cv(
             study,
             f"fig8-dnn-{name}",
             inputs=p.dnn_input,
-            targets=targets,
+            targets=y,
             folds=folds,
             by_animal=by_animal,
-            eval_labels=eval_labels,
             progress=progress,
         )
         for model in ("ridge", "svm"):
             runs[model, name] = linear_cv(
+                study, f"fig8-{model}-{name}", model, inputs="images", targets=y, folds=folds, progress=progress
+            )
+    # the per-USV shuffled controls, repeated with new permutations and averaged
+    shuffles = [shuffled_labels(y, seed=seed + r) for r in range(max(p.control_repeats, p.linear_control_repeats))]
+    runs["dnn", "shuffled"] = average_repeats(
+        [
+            network_cv(
                 study,
-                f"fig8-{model}-{name}",
-                model,
-                inputs="images",
-                targets=targets,
-                folds=folds,
-                eval_labels=eval_labels,
+                f"fig8-dnn-shuffled-{r}",
+                inputs=p.dnn_input,
+                targets=shuffles[r],
+                folds=loao,
+                eval_labels=y,
                 progress=progress,
             )
+            for r in range(p.control_repeats)
+        ]
+    )
+    for model in ("ridge", "svm"):
+        runs[model, "shuffled"] = average_repeats(
+            [
+                linear_cv(
+                    study,
+                    f"fig8-{model}-shuffled-{r}",
+                    model,
+                    inputs="images",
+                    targets=shuffles[r],
+                    folds=loao,
+                    eval_labels=y,
+                    progress=progress,
+                )
+                for r in range(p.linear_control_repeats)
+            ]
+        )
+    seed_runs = [runs["dnn", "across_animals"]] + [
+        network_cv(
+            study,
+            f"fig8-dnn-across_animals-seed{seed + r}",
+            inputs=p.dnn_input,
+            targets=y,
+            folds=loao,
+            seed=seed + r,
+            progress=progress,
+        )
+        for r in range(1, p.seed_repeats)
+    ]
     animals = pd.unique(study.animals)
     identity_codes = pd.Categorical(study.animals, categories=animals).codes.astype(int)
     identity = network_cv(
@@ -129,6 +171,7 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
         per_animal=per_animal_accuracy(runs["dnn", "across_animals"], study.animals, study.groups),
         table=pd.DataFrame(rows),
         oracle=recorded_oracle(dataset, "strain.across_animals"),
+        seed_runs=seed_runs,
         classes=study.classes,
     )
 
@@ -145,7 +188,17 @@ def record(ctx, result: Fig8Result) -> None:
     ``fig8.identity.accuracy`` (the strain oracle beside the DNN on synthetic data)."""
     for (model, name), run in result.runs.items():
         extra = {"oracle": result.oracle} if (model, name) == ("dnn", "across_animals") else {}
+        if name == "shuffled":
+            extra["repeats"] = len(run.infos["repeats"])
         ctx.record_cv(f"fig8.{model}.{name}", run, **extra)
+    seed_means = [class_balanced_mean(r) for r in result.seed_runs]
+    ctx.record(
+        "fig8.dnn.across_animals_over_seeds",
+        float(np.mean(seed_means)),
+        sd=float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None,
+        n=len(seed_means),
+        extra={"per_seed": seed_means, "first_seed": ctx.profile.seed},
+    )
     ident = result.identity
     ctx.record(
         "fig8.identity.accuracy",

@@ -64,6 +64,19 @@ class TrainingSettings:
         paper's representative fold) and the first male, and so on.
     analysis_stimuli : int
         Stimuli per class each analysed network is shown (from animals it was not fitted on).
+    monitor_every : int
+        Iterations (weight updates) between two points of the example fold's learning curve
+        (Fig 3B: test accuracy and weight change).
+    control_repeats : int
+        Repeats of the DNN's per-USV shuffled-label control (the paper's), each a new
+        permutation.
+    animal_control_repeats : int
+        Repeats of the DNN's animal-level shuffle (whole animals relabelled).
+    linear_control_repeats : int
+        Repeats of ridge's and the SVM's shuffled-label controls.
+    seed_repeats : int
+        Training seeds of the headline DNN accuracies (Fig 3 across animals, Fig 5's random
+        split, Fig 8): the profile's seed and the next ones; their mean and SD are recorded.
     """
 
     network: str
@@ -81,6 +94,11 @@ class TrainingSettings:
     analysis_filters: int = 32
     analysis_folds_per_class: int = 1
     analysis_stimuli: int = 150
+    monitor_every: int = 25
+    control_repeats: int = 1
+    animal_control_repeats: int = 1
+    linear_control_repeats: int = 1
+    seed_repeats: int = 1
 
     def __post_init__(self):
         if self.dnn_input not in ("images", "calls"):
@@ -116,12 +134,15 @@ _DEFAULT_TRAINING = TrainingSettings(
     network="efficient",
     schedule=Schedule(stages=(Stage(2, 3e-3, 0.2), Stage(1, 3e-4, 0.2))),
     small_schedule=Schedule(stages=(Stage(5, 3e-3, 0.2), Stage(1, 3e-4, 0.2)), augment=False, batch_size=256),
-    control_every=6,
+    control_every=1,
     random_folds=10,
     grouped_folds=5,
     identity_folds=3,
     linear_max_train=2000,
     dnn_input="calls",
+    control_repeats=3,
+    linear_control_repeats=5,
+    seed_repeats=3,
 )
 """The default profile's training (measured at ≈10 min on 2 cores); quick trains less of it."""
 
@@ -147,6 +168,11 @@ PROFILES: dict[str, Profile] = {
             grouped_folds=3,
             linear_max_train=600,
             reference_iterations=40,
+            control_every=6,
+            monitor_every=5,  # ≈ 40 iterations in all
+            control_repeats=2,
+            linear_control_repeats=2,
+            seed_repeats=2,
         ),
     ),
     "default": Profile(
@@ -176,6 +202,10 @@ PROFILES: dict[str, Profile] = {
             linear_max_train=None,
             analysis_filters=256,
             analysis_folds_per_class=8,
+            control_repeats=10,
+            animal_control_repeats=10,
+            linear_control_repeats=20,
+            seed_repeats=5,
         ),
     ),
 }

@@ -80,6 +80,25 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig3.dnn.shuffled": PaperNumber("DNN, shuffled labels", statement="chance"),
     "fig3.ridge.shuffled": PaperNumber("ridge, shuffled labels", statement="chance"),
     "fig3.svm.shuffled": PaperNumber("SVM, shuffled labels", statement="chance"),
+    "fig3.dnn.across_animals_over_seeds": PaperNumber(
+        "DNN across animals: mean ± SD over training seeds (how far a rerun may move it)"
+    ),
+    "fig3.dnn.animal_shuffled": PaperNumber(
+        "DNN, whole animals' labels permuted (individual voices kept): what they alone give",
+        statement="beyond the paper",
+    ),
+    "fig3.dnn.breaks_shuffled": PaperNumber("breaks control, shuffled breaks labels", statement="chance"),
+    **{
+        f"fig3.{model}.real_vs_shuffled_p": PaperNumber(
+            f"{label}: p of 'real labels beat the shuffled control' (paired over animals, one-sided)", unit="p_value"
+        )
+        for model, label in (("dnn", "DNN"), ("ridge", "ridge"), ("svm", "SVM"))
+    },
+    "fig3.dnn.breaks_better_than_sex_p": PaperNumber(
+        "p of 'breaks are classified better than sex' (paired over animals, one-sided)",
+        unit="p_value",
+        statement="significantly better",
+    ),
     "fig3.dnn.breaks_control": PaperNumber(
         "DNN spectrogram -> breaks (binary), control", statement="significantly better than sex"
     ),
@@ -100,6 +119,7 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig4.properties.ridge": PaperNumber("properties -> sex, ridge", statement="similar to the DNN"),
     "fig4.properties.svm": PaperNumber("properties -> sex, SVM", statement="similar to the DNN"),
     "fig4.semiconv.dnn": PaperNumber("semi-convolutional DNN", 0.64),
+    "fig5.dnn.random_split_over_seeds": PaperNumber("DNN, random split: mean ± SD over training seeds"),
     "fig5.dnn.random_split": PaperNumber("DNN with individual properties (random 10-fold)", 0.85),
     "fig5.identity.accuracy": PaperNumber("animal identity (17-way)", statement="not found"),
     "fig6.network.accuracy": PaperNumber(
@@ -181,6 +201,7 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
             ("shuffled", "shuffled labels, new animals"),
         )
     },
+    "fig8.dnn.across_animals_over_seeds": PaperNumber("cortexless vs control, DNN: mean ± SD over training seeds"),
     "fig8.identity.accuracy": PaperNumber("which cortexless or control mouse a USV comes from"),
 }
 
@@ -329,12 +350,18 @@ HEADLINE_KEYS = (
     "fig3.dnn.shuffled",
     "fig4.properties.dnn",
     "fig4.semiconv.dnn",
+    "fig3.dnn.across_animals_over_seeds",
     "fig5.dnn.random_split",
+    "fig5.dnn.random_split_over_seeds",
     "fig5.identity.accuracy",
     "fig1.detection.f1_synthetic",
     "fig1.detection.f1_real",
+    "fig7.male_cluster.precision",
+    "fig7.male_cluster.recall",
+    "fig8.dnn.across_animals",
+    "fig8.dnn.across_animals_over_seeds",
 )
-"""The rows of the README's short table (the whole table is ``results/NUMBERS.md``)."""
+"""The rows of the headline table that opens ``results/NUMBERS.md``."""
 
 
 def render_markdown(numbers: dict, *, keys: tuple[str, ...] | None = None, title: bool = True) -> str:

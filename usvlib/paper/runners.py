@@ -30,7 +30,7 @@ from usvlib.paper.study import Study
 from usvlib.paths import cache_dir
 from usvlib.properties import EXTENDED_COLUMNS
 from usvlib.synth import diagnostics
-from usvlib.train import fit_network, predict_scores
+from usvlib.train import fit_network, held_out_curve_monitor, predict_scores
 
 MULTI_HEAD_FC = 256
 """Units of the shared fully connected layer of the CPU network when it has several heads."""
@@ -153,6 +153,7 @@ def network_cv(
         "by_animal": by_animal,
         "targets": array_digest(targets),
         "monitor": monitor_fold,
+        "monitor_every": p.training.monitor_every if monitor_fold is not None else None,
         "save": save_model_of,
     }
     run_dir = run_folder(name, config, folds, code=network_code(), cache=folder)
@@ -184,15 +185,12 @@ def network_cv(
             model = PropertiesMLP(props.shape[1], heads[0])
         else:
             model = SemiConvNet(props.shape[1], heads[0])
-        curve = []
+        curve: list[dict] = []
         monitor = None
         if monitor_fold is not None and fold.name == monitor_fold:
-            x_test, y_test = data(fold.test, mean, sd), targets[fold.test]
-
-            def monitor(m, epoch):
-                s = predict_scores(m, x_test, n_classes=n_classes)
-                curve.append(float(np.mean(s.argmax(axis=1) == y_test)))
-
+            monitor = held_out_curve_monitor(
+                model, data(fold.test, mean, sd), targets[fold.test], curve, n_classes=n_classes
+            )
         val_data = (data(val, mean, sd), targets[val]) if schedule.select_on_validation and len(val) else None
         log = fit_network(
             model,
@@ -204,6 +202,7 @@ def network_cv(
             seed=seed,
             images=inputs == "images",
             monitor=monitor,
+            monitor_every=p.training.monitor_every,
         )
         scores = predict_scores(model, data(fold.test, mean, sd), n_classes=n_classes)
         if fold.name in saved:
@@ -226,6 +225,7 @@ def network_cv(
             "weight_change": log.weight_change,
             "test_curve": curve,
             "images_seen": log.images_seen,
+            "iterations_per_epoch": log.iterations_per_epoch,
             "seconds": log.seconds,
         }
         if isinstance(n_classes, tuple):
@@ -235,18 +235,24 @@ def network_cv(
     labels = targets if eval_labels is None else eval_labels
     if isinstance(n_classes, tuple):  # scored per head by the caller
         labels = np.zeros(len(targets), int)
-    return cross_validate(
-        name,
-        fit_predict,
-        folds,
-        labels,
-        config=config,
-        code=network_code(),
-        cache=folder,
-        progress=progress,
-        fold_files=saved,
-        animals=study.animals,
-    )
+    # torch's deterministic kernels where an operation has several (warn, not fail, where none is)
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        return cross_validate(
+            name,
+            fit_predict,
+            folds,
+            labels,
+            config=config,
+            code=network_code(),
+            cache=folder,
+            progress=progress,
+            fold_files=saved,
+            animals=study.animals,
+        )
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
 
 
 def linear_cv(

@@ -71,20 +71,28 @@ def per_animal_bars(per_animal: pd.DataFrame, *, title: str = "") -> plt.Figure:
     return fig
 
 
-def learning_curve(info: dict, *, title: str = "") -> plt.Figure:
-    """Test accuracy and relative weight change per epoch of one fold (Fig 3B)."""
-    fig, ax = plt.subplots(figsize=(5.5, 3))
-    epochs = np.arange(1, len(info["test_curve"]) + 1)
-    ax.plot(epochs, info["test_curve"], "o-", color="#3466a5", label="test accuracy")
-    if info.get("val"):
-        ax.plot(epochs, info["val"], "s--", color="#7a9cc6", label="validation (balanced)")
-    ax.set_xlabel("epoch")
+def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = None) -> plt.Figure:
+    """Test accuracy and relative weight change of one fold against training iterations (Fig 3B).
+
+    ``info["test_curve"]``: points ``{iteration, epoch, test_accuracy, weight_change}`` (the
+    weight change since the previous point); ``kept_iteration`` marks the weights training kept.
+    """
+    curve = info["test_curve"]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    it = np.array([c["iteration"] for c in curve])
+    ax.plot(it, [c["test_accuracy"] for c in curve], "-", color="#3466a5", label="test accuracy (balanced)")
+    if kept_iteration is not None:
+        ax.axvline(kept_iteration, color="k", ls="--", lw=0.9, label=f"kept: iteration {kept_iteration}")
+    ends = np.cumsum(info.get("iterations_per_epoch") or [])
+    if len(ends) and info.get("val"):
+        ax.plot(ends, info["val"], "s", color="#7a9cc6", ms=4, label="validation at epoch end")
+    ax.set_xlabel("iteration (weight updates)")
     ax.set_ylabel("accuracy")
     ax.set_ylim(0.3, 1)
     ax2 = ax.twinx()
-    ax2.plot(epochs, info["weight_change"], "^-", color="#c8366b", label="weight change")
-    ax2.set_ylabel("relative weight change", color="#c8366b")
-    ax.legend(loc="lower left", fontsize=7)
+    ax2.plot(it, [c["weight_change"] for c in curve], "-", color="#c8366b", lw=0.8)
+    ax2.set_ylabel("relative weight change\nbetween points", color="#c8366b")
+    ax.legend(loc="lower right", fontsize=7)
     ax.set_title(title)
     fig.tight_layout()
     return fig
