@@ -61,6 +61,29 @@ def test_detect_command(tmp_path):
     assert len(calls) == 16 and set(calls.columns) >= {"recording", "onset_s", "offset_s", "mean_freq_hz"}
 
 
+def test_detect_checks_its_output_first_and_never_replaces_a_good_one(tmp_path):
+    from usvlib.paths import reference_clips_dir
+
+    clip = str(reference_clips_dir() / "1" / "rec_1.wav")
+    out = tmp_path / "calls.csv"
+    assert _run("detect", clip, "-o", str(out), "--quiet").returncode == 0
+    good = out.read_text()
+    # a run in which no recording can be read leaves the good table alone
+    res = _run("detect", str(tmp_path / "typo.wav"), "-o", str(out), "--quiet")
+    assert res.returncode == 2 and "nothing written" in res.stderr and out.read_text() == good
+    # a run with a failure writes beside the good table, not over it
+    res = _run("detect", clip, str(tmp_path / "typo.wav"), "-o", str(out), "--quiet")
+    assert res.returncode == 1 and out.read_text() == good
+    assert (tmp_path / "calls.incomplete.csv").is_file()
+    # impossible outputs are refused before any detection, in one line
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for bad_out, says in ((tmp_path, "is a folder"), (afile / "calls.csv", "is a file, not a folder")):
+        res = _run("detect", clip, "-o", str(bad_out), "--quiet")
+        assert res.returncode == 2 and says in res.stderr and res.stderr.count("\n") == 1, bad_out
+        assert "Traceback" not in res.stderr
+
+
 def test_extract_command(tiny_dataset, tmp_path):
     import os
 

@@ -122,3 +122,43 @@ def test_samples_in_memory_are_checked():
     bad[10] = np.nan
     with pytest.raises(AudioError, match="NaN"):
         detect_samples(bad, rate_hz=RATE, recording="clip.wav")
+
+
+@pytest.mark.parametrize("subtype", ["FLOAT", "DOUBLE"])
+def test_a_float_wav_gives_the_calls_of_its_16_bit_copy(tmp_path, subtype):
+    import soundfile as sf
+
+    x = place(place(noise(2.0), tone(70_000, 0.05, amplitude=0.02), 0.3), tone(55_000, 0.1, amplitude=0.02), 1.2)
+    x16 = np.clip(np.rint(x * 32768), -32768, 32767).astype(np.int16)
+    pcm = write_wav(tmp_path / "pcm16.wav", x16, RATE)
+    flt = tmp_path / "float.wav"
+    sf.write(flt, x16 / 32768.0, RATE, subtype=subtype)  # the same values, stored as floats
+    from_pcm, from_float = detect_file(pcm), detect_file(flt)
+    assert len(from_pcm) == 2
+    pd.testing.assert_frame_equal(from_pcm.drop(columns="recording"), from_float.drop(columns="recording"))
+
+
+def test_a_float_wav_with_nan_samples_is_named(tmp_path):
+    import soundfile as sf
+
+    x = noise(1.0).astype(np.float32)
+    x[RATE // 2] = np.nan
+    path = tmp_path / "nan.wav"
+    sf.write(path, x, RATE, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"nan\.wav: has NaN or infinite samples \(the first at 0\.500 s\)"):
+        detect_file(path)
+
+
+def test_a_damaged_flac_is_named_and_the_batch_goes_on(tmp_path):
+    import soundfile as sf
+
+    x = place(noise(2.0), tone(70_000, 0.05, amplitude=0.02), 0.3)
+    good = _write(tmp_path, x)
+    flac = tmp_path / "cut.flac"
+    sf.write(flac, np.clip(x, -1, 1), RATE, format="FLAC")
+    data = flac.read_bytes()
+    flac.write_bytes(data[: len(data) // 2])  # truncated in the middle of its frames
+    good2 = _write(tmp_path, x, "rec2.wav")
+    calls, failures = detect_many([good, flac, good2], progress=False)
+    assert list(failures) == [str(flac)] and "cut.flac" in failures[str(flac)]
+    assert "\n" not in failures[str(flac)] and calls.recording.nunique() == 2

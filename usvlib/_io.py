@@ -18,6 +18,43 @@ from typing import Any
 _CHUNK_BYTES = 1 << 20
 
 
+def check_output_file(path: str | os.PathLike) -> Path:
+    """Check, before any work, that a file can be written at ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    Path
+        ``path``, its folder created if it did not exist.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` is a folder, lies under a file, or its folder cannot be written.
+    """
+    from usvlib.errors import OutputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder - give a file name, e.g. {path / 'calls.csv'}")
+    parent = path.parent
+    for above in (parent, *parent.parents):
+        if above.exists():
+            if not above.is_dir():
+                raise OutputError(f"{path}: {above} is a file, not a folder - choose another output path")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create its folder ({exc.strerror}) - choose another output path") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: the folder {parent} is not writable - choose another output path")
+    return path
+
+
 def temporary_sibling(path: Path) -> Path:
     """A unique temporary name next to ``path`` (same folder, so a rename is atomic)."""
     path = Path(path)

@@ -30,6 +30,8 @@ MIN_RATE_HZ = 200_000
 """Lowest sampling rate accepted: mouse USVs reach 100-120 kHz, so Nyquist must be above that."""
 
 ZIP_SEPARATOR = "::"
+FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
+"""Sample formats stored as floats in [-1, 1]: libsndfile would read them as integers unscaled."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,30 @@ def _channel(info: AudioInfo, channel: int | None) -> int:
     return int(channel)
 
 
+def _read(f: sf.SoundFile, info: AudioInfo, n: int, ch: int, dtype: str, start: int) -> np.ndarray:
+    """``n`` frames of channel ``ch`` as ``dtype``: float files scaled to the int16 range when
+    integers are asked for, non-finite samples refused, read errors named."""
+    as_float = info.subtype in FLOAT_SUBTYPES
+    try:
+        data = f.read(n, dtype="float32" if as_float else dtype, always_2d=True)[:, ch]
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(
+            f"{info.path}: cannot be read past {start / info.rate_hz:.2f} s ({exc}) - the file is damaged or "
+            "truncated; re-copy it from the original recording"
+        ) from None
+    if as_float:
+        bad = ~np.isfinite(data)
+        if bad.any():
+            at = (start + int(np.argmax(bad))) / info.rate_hz
+            raise AudioError(
+                f"{info.path}: has NaN or infinite samples (the first at {at:.3f} s) - re-export the recording "
+                "from the recorder's software"
+            )
+        if np.dtype(dtype).kind == "i":
+            data = np.clip(np.rint(data * 32768.0), -32768, 32767).astype(dtype)
+    return np.ascontiguousarray(data)
+
+
 def read_audio(
     path: str | os.PathLike,
     *,
@@ -194,8 +220,9 @@ def read_audio(
     Raises
     ------
     AudioError
-        If the file cannot be used (:func:`audio_info`), or if ``channel`` is missing for a
-        multi-channel file or is not one of its channels.
+        If the file cannot be used (:func:`audio_info`), if ``channel`` is missing for a
+        multi-channel file or is not one of its channels, or if the samples cannot be read (a
+        damaged file) or are NaN or infinite (float files).
 
     Examples
     --------
@@ -210,8 +237,8 @@ def read_audio(
     stop = info.n_frames if stop_s is None else min(info.n_frames, round(stop_s * info.rate_hz))
     with _open(path) as (stream, _), sf.SoundFile(stream) as f:
         f.seek(start)
-        data = f.read(max(stop - start, 0), dtype="float32", always_2d=True)
-    return np.ascontiguousarray(data[:, ch]), info.rate_hz
+        data = _read(f, info, max(stop - start, 0), ch, "float32", start)
+    return data, info.rate_hz
 
 
 def iter_blocks(
@@ -226,7 +253,8 @@ def iter_blocks(
     """Yield ``(first_sample, samples)`` blocks of ``block_s`` seconds, overlapping by ``overlap_s``.
 
     Memory is bounded by one block, whatever the length of the file. ``dtype="int16"`` returns
-    the raw 16-bit values (full scale 32768), which is faster when the caller converts anyway.
+    the raw 16-bit values (full scale 32768), which is faster when the caller converts anyway;
+    a float file (32- or 64-bit) is scaled to that range, as its 16-bit copy would read.
 
     Parameters
     ----------
@@ -253,7 +281,8 @@ def iter_blocks(
     ------
     AudioError
         If ``block_s <= 0`` or ``overlap_s`` is outside ``[0, block_s)``, or if the file or the
-        channel cannot be used (:func:`read_audio`); raised when the first block is asked for.
+        channel cannot be used (:func:`read_audio`; raised when the first block is asked for), or
+        when a block cannot be read (a damaged file) or holds NaN or infinite samples.
     """
     if block_s <= 0 or overlap_s < 0 or overlap_s >= block_s:
         raise AudioError(f"block_s must be > 0 and 0 <= overlap_s < block_s (got {block_s}, {overlap_s})")
@@ -265,8 +294,7 @@ def iter_blocks(
         start = 0
         while start < info.n_frames:
             f.seek(start)
-            data = f.read(min(block, info.n_frames - start), dtype=dtype, always_2d=True)
-            yield start, np.ascontiguousarray(data[:, ch])
+            yield start, _read(f, info, min(block, info.n_frames - start), ch, dtype, start)
             if start + block >= info.n_frames:
                 break
             start += step

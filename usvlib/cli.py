@@ -66,18 +66,24 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_detect(args) -> int:
-    from pathlib import Path
 
-    from usvlib._io import atomic_path
+    from usvlib._io import atomic_path, check_output_file
     from usvlib.detect import detect_many
 
+    out = check_output_file(args.output)  # before the work, not after it
     calls, failures = detect_many(args.recordings, channel=args.channel, progress=not args.quiet)
-    out = Path(args.output)
-    with atomic_path(out) as tmp:
-        calls.to_csv(tmp, index=False, float_format="%.6g")
     for message in failures.values():
         print(f"skipped: {message}", file=sys.stderr)
     n_ok = len(args.recordings) - len(failures)
+    if n_ok == 0:
+        print(f"error: no recording could be read - nothing written ({out} left as it was)", file=sys.stderr)
+        return 2
+    if failures and out.exists():
+        # an incomplete result never replaces an earlier one: it goes beside it
+        out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
+        print(f"{args.output} exists and {len(failures)} recording(s) failed: writing {out} instead", file=sys.stderr)
+    with atomic_path(out) as tmp:
+        calls.to_csv(tmp, index=False, float_format="%.6g")
     print(f"{len(calls)} calls in {n_ok} recording(s) -> {out}")
     return 1 if failures else 0
 

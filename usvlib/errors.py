@@ -29,3 +29,7 @@ class ConfigError(UsvlibError, ValueError):
 
 class NotebookError(UsvlibError, RuntimeError):
     """A notebook of the reproduction failed; the message names the notebook and cell."""
+
+
+class OutputError(UsvlibError, OSError):
+    """An output cannot be written where it was asked for (checked before the work starts)."""
