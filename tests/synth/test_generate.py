@@ -63,6 +63,24 @@ def test_refuses_to_overwrite_and_leaves_nothing_half_written(tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == [out]  # no partial dataset, no temporary folder
 
 
+def test_overwrite_replaces_only_what_usvlib_generated(tmp_path):
+    precious = tmp_path / "recordings"
+    precious.mkdir()
+    (precious / "mouse1.wav").write_bytes(b"RIFF")
+    with pytest.raises(ConfigError, match="not a synthetic dataset"):
+        gen.generate_dataset(precious, TINY.synth, overwrite=True)
+    assert (precious / "mouse1.wav").read_bytes() == b"RIFF"  # untouched
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(ConfigError, match="is a file"):
+        gen.generate_dataset(afile, TINY.synth, overwrite=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    ds = gen.generate_dataset(empty, TINY.synth, seed=TINY.seed, name=TINY.name, workers=1, overwrite=True)
+    again = gen.generate_dataset(ds, TINY.synth, seed=TINY.seed, name=TINY.name, workers=1, overwrite=True)
+    assert (again / "ground_truth" / "config.json").is_file()  # a generated dataset may be replaced
+
+
 def _wilcoxon(props, column):
     return stats.ranksums(props[column][props.sex == "male"], props[column][props.sex == "female"]).pvalue
 

@@ -86,6 +86,23 @@ def _run_jobs(jobs: list[dict], workers: int, progress: bool) -> dict:
     return results
 
 
+def _check_target(out_dir: Path, overwrite: bool) -> None:
+    """Refuse a target that is a file, exists (without ``overwrite``), or is a folder usvlib did
+    not generate: ``overwrite`` must never delete someone's recordings."""
+    if out_dir.is_file():
+        raise ConfigError(f"{out_dir} is a file: give a folder for the synthetic dataset")
+    if not out_dir.exists():
+        return
+    if not overwrite:
+        raise ConfigError(f"{out_dir} already exists: choose another folder or pass overwrite=True (--overwrite)")
+    generated = (out_dir / "ground_truth" / "config.json").is_file() and (out_dir / "MANIFEST.txt").is_file()
+    if not generated and any(out_dir.iterdir()):
+        raise ConfigError(
+            f"{out_dir} is not a synthetic dataset (no ground_truth/config.json) and not empty: "
+            "--overwrite replaces only folders usvlib generated - choose a new folder"
+        )
+
+
 def generate_dataset(
     out_dir: str | os.PathLike,
     scale: SynthScale,
@@ -127,7 +144,8 @@ def generate_dataset(
     Raises
     ------
     ConfigError
-        If ``out_dir`` exists and ``overwrite`` is false.
+        If ``out_dir`` is a file, or exists and ``overwrite`` is false, or exists and is neither
+        empty nor a synthetic dataset (``overwrite`` replaces only what usvlib generated).
 
     Examples
     --------
@@ -137,8 +155,7 @@ def generate_dataset(
     """
     model = model or SynthModel()
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite:
-        raise ConfigError(f"{out_dir} already exists: choose another folder or pass overwrite=True (--overwrite)")
+    _check_target(out_dir, overwrite)
     workers = default_workers() if workers is None else int(workers)
     started = time.perf_counter()
 
