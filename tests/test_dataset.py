@@ -164,3 +164,15 @@ def test_wrong_column_count(tmp_path):
     path.write_text("1,2,3\n4,5,6\n")
     with pytest.raises(DatasetError, match="has 3 columns"):
         load_properties(path)
+
+
+def test_a_recording_the_manifest_does_not_list_is_refused(tiny_dataset):
+    import shutil
+
+    from usvlib.errors import DatasetError
+
+    sex = tiny_dataset / "Data/RawRecordings/Sex"
+    shutil.copy(sex / "Rmale_Afem01.wav", sex / "Rfem_Afem11.wav")  # a male's calls as a female's
+    with pytest.raises(DatasetError, match=r"Rfem_Afem11\.wav: not in MANIFEST\.txt"):
+        load_dataset(tiny_dataset)
+    assert len(load_dataset(tiny_dataset, verify="none").recordings) > 0  # unchecked, if asked for

@@ -44,6 +44,21 @@ def test_subset(tmp_path):
     assert not verify_manifest(root, subset=["README.txt"]).ok
 
 
+def test_a_pattern_that_matches_nothing_is_an_error_not_a_pass(tmp_path):
+    root = _folder(tmp_path)
+    with pytest.raises(ManifestError, match=r"no file matches 'Data/RawRecordings/\*'"):
+        verify_manifest(root, subset=["Data/*", "Data/RawRecordings/*"])
+
+
+def test_sha256sum_format_is_read(tmp_path):
+    root = _folder(tmp_path)
+    lines = (root / "MANIFEST.txt").read_text().splitlines()
+    two_spaces = [line.replace(" ", "  ", 1) for line in lines[:2]] + [lines[2].replace(" ", " *", 1)]
+    (root / "MANIFEST.txt").write_text("\n".join(two_spaces) + "\n")
+    assert [e.path for e in read_manifest(root / "MANIFEST.txt")] == ["Data/a.txt", "Data/b.bin", "README.txt"]
+    assert verify_manifest(root).ok
+
+
 def test_cached_hashes_still_see_changes(tmp_path):
     root = _folder(tmp_path)
     assert verify_manifest(root, rehash=False).ok

@@ -35,7 +35,7 @@ import pandas as pd
 from usvlib.audio import ZIP_SEPARATOR, audio_info
 from usvlib.errors import AudioError, DatasetError
 from usvlib.formats import load_properties
-from usvlib.manifest import MANIFEST_NAME, VerifyReport, verify_manifest
+from usvlib.manifest import MANIFEST_NAME, VerifyReport, read_manifest, verify_manifest
 
 SEX_DIR = "Data/RawRecordings/Sex"
 STRAIN_DIR = "Data/RawRecordings/Strain"
@@ -272,6 +272,25 @@ def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, note
     return recordings
 
 
+def _refuse_unlisted(root: Path, recordings: pd.DataFrame) -> None:
+    """A recording file the manifest does not list would be used unchecked (a copy renamed into
+    the dataset takes another animal's place): refuse it, naming it."""
+    listed = {e.path for e in read_manifest(root / MANIFEST_NAME)}
+    for path in recordings.path:
+        file = str(path).split(ZIP_SEPARATOR, 1)[0]
+        try:
+            rel = Path(file).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:  # outside the dataset folder: not the manifest's to check
+            continue
+        if rel.startswith(f"{STRAIN_DIR}/") and STRAIN_ZIP in listed:
+            continue  # unpacked by the user from the strain archive, which the manifest checks
+        if rel not in listed:
+            raise DatasetError(
+                f"{file}: not in {MANIFEST_NAME}, so it cannot be checked - remove it from the dataset "
+                "(or load with verify='none' to use unchecked files)"
+            )
+
+
 def load_dataset(
     root: str | os.PathLike,
     *,
@@ -292,8 +311,8 @@ def load_dataset(
     verify : {"used", "all", "none"} or list of str
         Check SHA256 sums against ``MANIFEST.txt``: the files this loader reads (default), every
         file, none, or the given relative paths / patterns. A mismatch raises a
-        ``ManifestError`` naming the files; a folder without a manifest is loaded unchecked, with a
-        warning.
+        ``ManifestError`` naming the files, and a recording the manifest does not list a
+        ``DatasetError``; a folder without a manifest is loaded unchecked, with a warning.
     rehash : bool
         Hash even files already verified with the same size and modification time.
     exclude : tuple of str
@@ -358,6 +377,7 @@ def load_dataset(
                 subset = list(verify)
             report = verify_manifest(root, subset=subset, rehash=rehash)
             report.raise_if_bad()
+            _refuse_unlisted(root, recordings)
 
     if read_headers:
         recordings = read_recording_headers(recordings, skip_unreadable, notes)

@@ -42,7 +42,8 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
     Parameters
     ----------
     path : path
-        The ``MANIFEST.txt``: one ``<SHA256> <relative path>`` a line, a single space between them.
+        The ``MANIFEST.txt``: one ``<SHA256> <relative path>`` a line, a single space between them
+        (the Donders format), or as ``sha256sum`` writes it (two spaces, or a space and ``*``).
 
     Returns
     -------
@@ -72,6 +73,8 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
                 f"{path}, line {number}: expected '<SHA256> <relative path>', got {text[:80]!r} - "
                 "the manifest is damaged; take it again from the dataset's source"
             )
+        if rel[:1] in (" ", "*"):
+            rel = rel[1:]  # sha256sum's own format: two spaces (text mode) or " *" (binary mode)
         if rel.endswith("\r") and PurePosixPath(rel).name != _ICON:
             rel = rel[:-1]  # a CRLF line ending, not part of the name
         parts = PurePosixPath(rel).parts
@@ -181,11 +184,18 @@ def verify_manifest(
     Raises
     ------
     ManifestError
-        If ``root/MANIFEST.txt`` is missing or damaged (:func:`read_manifest`).
+        If ``root/MANIFEST.txt`` is missing or damaged (:func:`read_manifest`), or a pattern of
+        ``subset`` matches no file of it.
     """
     root = Path(root)
     entries = read_manifest(root / MANIFEST_NAME)
     if subset is not None:
+        unmatched = [pat for pat in subset if not any(fnmatch.fnmatchcase(e.path, pat) for e in entries)]
+        if unmatched:
+            raise ManifestError(
+                f"{root / MANIFEST_NAME}: no file matches {', '.join(repr(p) for p in unmatched)} - give paths "
+                "relative to the dataset folder, e.g. 'Data/RawRecordings/Sex/*'"
+            )
         entries = [e for e in entries if any(fnmatch.fnmatchcase(e.path, pat) for pat in subset)]
     report = VerifyReport(root=root)
     present = []
