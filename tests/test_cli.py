@@ -29,6 +29,12 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     assert "Traceback" not in res.stderr and res.stderr.count("\n") == 1
     res = _run("verify", str(tmp_path / "nothing"))
     assert res.returncode == 2 and "no manifest" in res.stderr
+    afile = tmp_path / "afile.txt"
+    afile.write_text("x")
+    res = _run("verify", str(afile))
+    assert res.returncode == 2 and "is a file - give the dataset's folder" in res.stderr
+    res = _run("reproduce", "--profile", "quick", "--only", "abc")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
 
 
 def test_profiles_version_and_help():

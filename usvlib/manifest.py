@@ -58,10 +58,14 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
         whose path is absolute or leaves the dataset folder (``..``), naming the line.
     """
     path = Path(path)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ManifestError(f"{path.parent}: is a file - give the dataset's folder, the one that holds {MANIFEST_NAME}")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError(f"{path}: no manifest - the dataset root should hold {MANIFEST_NAME}") from None
+    except IsADirectoryError:
+        raise ManifestError(f"{path}: is a folder, not a manifest file") from None
     entries = []
     for number, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():

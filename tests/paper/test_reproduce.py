@@ -147,6 +147,14 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_
 def test_unknown_notebook_number():
     with pytest.raises(NotebookError, match="no notebook numbered 42"):
         reproduce.list_notebooks(["42"])
+    with pytest.raises(NotebookError, match="takes notebook numbers such as 00 03"):
+        reproduce.list_notebooks(["abc"])
+    # a notebook's name or file name names its number
+    assert [p.name for p in reproduce.list_notebooks(["00_dataset", "3", "01_segmentation.ipynb"])] == [
+        "00_dataset.ipynb",
+        "01_segmentation.ipynb",
+        "03_dnn_sex.ipynb",
+    ]
 
 
 def test_the_numbers_file_starts_with_the_headline_and_a_run_leaves_the_readme_alone(tmp_path):

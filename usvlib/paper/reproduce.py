@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +87,18 @@ def default_out_dir(profile: Profile, label: str) -> Path:
 
 
 def list_notebooks(only: list[str] | None = None) -> list[Path]:
-    """``notebooks/NN_*.ipynb`` in order, optionally only those whose NN is in ``only``."""
+    """``notebooks/NN_*.ipynb`` in order, optionally only those whose NN is in ``only`` (numbers
+    such as ``"3"`` or ``"03"``, or names such as ``"03_dnn_sex"``)."""
     books = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     if only:
-        wanted = {f"{int(x):02d}" for x in only}
+        wanted = set()
+        for x in only:
+            m = re.fullmatch(r"(\d{1,2})(_\w*)?(\.ipynb)?", str(x))
+            if m is None:
+                raise NotebookError(
+                    f"--only takes notebook numbers such as 00 03 (or names such as 00_dataset), got {x!r}"
+                )
+            wanted.add(f"{int(m.group(1)):02d}")
         unknown = wanted - {p.name[:2] for p in books}
         if unknown:
             have = ", ".join(p.name[:2] for p in books)
