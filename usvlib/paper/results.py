@@ -9,6 +9,7 @@ real-data number: the table says which dataset each value comes from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -308,12 +309,29 @@ class ResultsStore:
         }
         if extra:
             entry["extra"] = extra
-        numbers = self.load()
-        numbers[key] = entry
-        numbers = dict(sorted(numbers.items()))
-        write_json_atomic(self.json_path, numbers)
-        write_text_atomic(self.markdown_path, render_markdown(numbers))
+        with self._locked():  # two notebooks recording at once must not lose each other's keys
+            numbers = self.load()
+            numbers[key] = entry
+            numbers = dict(sorted(numbers.items()))
+            write_json_atomic(self.json_path, numbers)
+            write_text_atomic(self.markdown_path, render_markdown(numbers))
         return entry
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """An exclusive lock on the folder's numbers (``.numbers.lock``, POSIX ``flock``)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / ".numbers.lock", "a") as handle:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: no advisory locks, one writer at a time
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fmt(value: float | None, sd: float | None, unit: str) -> str:
