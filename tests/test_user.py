@@ -30,15 +30,18 @@ def test_user_manifest(tiny_dataset, tmp_path):
         ("path,animal\nx.wav,a\n", "sex or group"),
         ("path,animal,sex\n", "no recordings"),
         ("path,animal,sex\nmissing.wav,a,female\n", "do not exist"),
-        ("path,animal,sex\nREC,a,female\nREC,a,male\n", "more than one sex"),
+        ("path,animal,sex\nREC,a,female\nREC,a,male\n", "is listed on lines 2, 3 - list each recording once"),
+        ("path,animal,sex\nREC,a,female\nREC2,a,male\n", "more than one sex"),
+        ("path,animal,group\nREC,a,KO\nREC2,b,\n", "no group on line"),
         ("path,animal,sex\nREC,a,hermaphrodite\n", "unknown sex"),
         ("path,animal,sex\nREC,,female\n", "no animal on line"),
     ],
 )
 def test_user_manifest_errors(tiny_dataset, tmp_path, content, message):
     rec = str(Path(tiny_dataset) / "Data/RawRecordings/Sex/Rfem_Afem01.wav")
+    rec2 = str(Path(tiny_dataset) / "Data/RawRecordings/Sex/Rmale_Afem01.wav")
     csv = tmp_path / "bad.csv"
-    csv.write_text(content.replace("REC", rec))
+    csv.write_text(content.replace("REC2", rec2).replace("REC", rec))
     with pytest.raises(DatasetError, match=message):
         load_user_recordings(csv)
 
@@ -81,3 +84,16 @@ def test_a_changed_group_in_the_manifest_is_a_new_extraction(tiny_dataset, tmp_p
     relabelled = extract(["ko", "wt"])
     assert not relabelled.from_cache and relabelled.path != first.path
     assert relabelled.table.groupby("animal").group.first().to_dict() == {"a": "ko", "b": "wt"}
+
+
+def test_recordings_that_share_a_file_name_get_distinct_ids(tiny_dataset, tmp_path):
+    import shutil
+
+    wav = Path(tiny_dataset) / "Data/RawRecordings/Sex/Rfem_Afem01.wav"
+    for cage in ("cage1", "cage2"):
+        (tmp_path / cage).mkdir()
+        shutil.copy(wav, tmp_path / cage / "2024-03-01.wav")
+    csv = tmp_path / "mine.csv"
+    csv.write_text("path,animal,sex\ncage1/2024-03-01.wav,m17,male\ncage2/2024-03-01.wav,f03,female\n")
+    ds = load_user_recordings(csv)
+    assert ds.recordings.recording.tolist() == ["cage1/2024-03-01", "cage2/2024-03-01"]

@@ -265,7 +265,7 @@ def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, note
             raise DatasetError(
                 f"{len(problems)} recording(s) cannot be used:\n  "
                 + "\n  ".join(problems)
-                + "\n(repair or remove them, or pass skip_unreadable=True to continue without them)"
+                + "\n(repair or remove them; from Python, skip_unreadable=True continues without them)"
             )
         notes.extend(problems)
         recordings = recordings[recordings.rate_hz.notna()].reset_index(drop=True)

@@ -26,6 +26,37 @@ from usvlib.errors import DatasetError
 from usvlib.formats import SEX_WORDS
 
 
+def recording_ids(paths, base: Path) -> list[str]:
+    """A unique id for each recording: its file name without the suffix, or, where two files
+    share a name (``cage1/day1.wav``, ``cage2/day1.wav``), its path below ``base`` without it.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        The recordings (absolute, or ``archive.zip::member``).
+    base : Path
+        The manifest's folder.
+
+    Returns
+    -------
+    list of str
+    """
+    stems = [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in paths]
+    counts = pd.Series(stems).value_counts()
+    ids = []
+    for path, stem in zip(paths, stems, strict=True):
+        if counts[stem] == 1:
+            ids.append(stem)
+            continue
+        full = Path(path.replace(ZIP_SEPARATOR, "/"))
+        try:
+            rel = full.relative_to(base)
+        except ValueError:
+            rel = full
+        ids.append(rel.with_suffix("").as_posix())
+    return ids
+
+
 def load_user_recordings(
     manifest_csv: str | os.PathLike, *, read_headers: bool = True, skip_unreadable: bool = False
 ) -> Dataset:
@@ -80,6 +111,15 @@ def load_user_recordings(
             raise DatasetError(f"{manifest_csv}: no {col} on line(s) {lines} - every row needs one")
     base = manifest_csv.parent
     table["path"] = [str(p if Path(p).is_absolute() else (base / p)) for p in table.path.str.strip()]
+    resolved = pd.Series([os.path.normpath(os.path.abspath(p)) for p in table.path])
+    repeated = resolved[resolved.duplicated(keep=False)]
+    if len(repeated):
+        first = repeated.iloc[0]
+        lines = ", ".join(str(i + 2) for i in repeated.index[repeated == first])
+        raise DatasetError(
+            f"{manifest_csv}: {table.path.iloc[repeated.index[0]]} is listed on lines {lines} - list each "
+            "recording once (its calls would be counted once a line)"
+        )
     absent = [p for p in table.path if ZIP_SEPARATOR not in p and not Path(p).is_file()]
     if absent:
         raise DatasetError(
@@ -98,6 +138,10 @@ def load_user_recordings(
     if "group" not in table:
         table["group"] = table.sex
     table["group"] = table.group.fillna("").str.strip()
+    blank = table.group == ""
+    if blank.any():
+        lines = ", ".join(str(i + 2) for i in np.flatnonzero(blank.to_numpy())[:10])
+        raise DatasetError(f"{manifest_csv}: no group on line(s) {lines} - give every recording its group")
     conflict = table.groupby("animal")["group"].nunique()
     conflict = conflict[conflict > 1]
     if len(conflict):
@@ -106,7 +150,7 @@ def load_user_recordings(
         )
     recordings = pd.DataFrame(
         {
-            "recording": [Path(p.split(ZIP_SEPARATOR)[-1]).stem for p in table.path],
+            "recording": recording_ids(table.path, base),
             "path": table.path,
             "experiment": table.get("experiment", pd.Series(["user"] * len(table))).fillna("user"),
             "animal": table.animal.str.strip(),
