@@ -19,6 +19,7 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
 from usvlib.audio import audio_info, iter_blocks
+from usvlib.errors import DatasetError
 from usvlib.features import PropertyParams, call_properties
 from usvlib.properties import EXTENDED_COLUMNS
 from usvlib.spectrogram import (
@@ -49,6 +50,43 @@ class ExtractParams:
 
 
 IMAGE_ROW_MAP = resize_matrix(CANVAS_BINS, IMAGE_SHAPE[0])  # the images' frequency resize
+
+
+def check_calls(calls, path, *, duration_s: float) -> None:
+    """Refuse a calls table that would give silent zeros: missing columns, NaN or infinite
+    times, an offset not after its onset, a call outside the recording, or rows out of order.
+
+    Parameters
+    ----------
+    calls : DataFrame
+    path : path-like
+        The recording (named in the message).
+    duration_s : float
+        The recording's length.
+
+    Raises
+    ------
+    DatasetError
+        Naming the recording, the rows at fault and what to do.
+    """
+    if not isinstance(calls, pd.DataFrame) or not {"onset_s", "offset_s"} <= set(calls.columns):
+        has = ", ".join(map(str, getattr(calls, "columns", []))) or "nothing"
+        raise DatasetError(f"{path}: the calls table needs columns onset_s and offset_s (has: {has})")
+    try:
+        onset, offset = calls.onset_s.to_numpy(float), calls.offset_s.to_numpy(float)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{path}: onset_s and offset_s must be numbers (seconds)") from None
+    checks = (
+        (~np.isfinite(onset) | ~np.isfinite(offset), "onset_s or offset_s is missing, NaN or infinite"),
+        (offset <= onset, "offset_s is not after onset_s"),
+        ((onset < 0) | (onset >= duration_s), f"the call starts outside the recording (0 to {duration_s:.3f} s)"),
+    )
+    for bad, what in checks:
+        if np.any(bad):
+            rows = ", ".join(map(str, np.flatnonzero(bad)[:5]))
+            raise DatasetError(f"{path}: row(s) {rows} of the calls table: {what} - correct or drop them")
+    if np.any(np.diff(onset) < 0):
+        raise DatasetError(f"{path}: the calls table is not sorted by onset_s - sort it (calls.sort_values('onset_s'))")
 
 
 def recording_products(
@@ -90,6 +128,8 @@ def recording_products(
     ------
     AudioError
         If the recording or the channel cannot be used.
+    DatasetError
+        If the calls table is not one (:func:`check_calls`).
     ConfigError
         If the spectrogram band holds no frequency at the recording's rate.
 
@@ -103,6 +143,7 @@ def recording_products(
     ((100, 100), 24)
     """
     info = audio_info(path)
+    check_calls(calls, path, duration_s=info.duration_s)
     rate = info.rate_hz
     sp = params.spectrogram
     n, hop = sp.window_samples(rate), sp.hop_samples(rate)
