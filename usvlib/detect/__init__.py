@@ -131,7 +131,7 @@ def detect_samples(
     Raises
     ------
     AudioError
-        For samples that are not 1-D, not finite, or a rate under 200 kHz.
+        For samples that are not 1-D, not finite, floats beyond [-1, 1], or a rate under 200 kHz.
     ConfigError
         If ``params.band_hz`` leaves fewer than 8 frequency bins at ``rate_hz``.
 
@@ -158,6 +158,12 @@ def detect_samples(
     if np.issubdtype(x.dtype, np.floating):
         if not np.isfinite(x).all():
             raise AudioError(f"{recording or 'samples'}: holds NaN or infinite values - repair the recording")
+        peak = float(np.abs(x).max()) if len(x) else 0.0
+        if peak > 1.0:
+            raise AudioError(
+                f"{recording or 'samples'}: float samples reach {peak:.3g}, beyond full scale (1.0) - pass "
+                "floats in [-1, 1] or the int16 values"
+            )
         x = x.astype(np.float32) * np.float32(32768.0)  # the scale of the int16 a file is read as
     n, block_frames = block_layout(params, int(rate_hz))
     step = block_frames * n
