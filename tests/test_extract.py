@@ -70,3 +70,17 @@ def test_detection_is_matched_to_the_truth(tiny_dataset, tmp_path):
 def test_bad_choice(tiny_dataset, tmp_path):
     with pytest.raises(ConfigError, match="calls must be"):
         extract_dataset(tiny_dataset, calls="guess", cache=tmp_path)
+
+
+def test_a_damaged_cache_is_rebuilt_and_a_killed_run_s_temporary_removed(tiny_dataset, tmp_path):
+    ds = load_dataset(tiny_dataset)
+    cache = tmp_path / "cache"
+    first = extract_dataset(ds, calls="truth", workers=1, cache=cache)
+    good = first.path.read_bytes()
+    first.path.write_bytes(good[: len(good) // 3])  # truncated, as by a full disk
+    stale = first.path.with_name(f".{first.path.stem}.tmp-999999999{first.path.suffix}")  # no such PID
+    stale.write_bytes(b"half")
+    with pytest.warns(UserWarning, match="cannot be read"):
+        again = extract_dataset(ds, calls="truth", workers=1, cache=cache)
+    assert not again.from_cache and len(again.table) == len(first.table)
+    assert not stale.exists() and again.path.read_bytes() != good[: len(good) // 3]

@@ -62,6 +62,35 @@ def temporary_sibling(path: Path) -> Path:
     return path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
 
 
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary siblings of ``path`` left by killed processes (their PID is gone).
+
+    Parameters
+    ----------
+    path : path-like
+        The final name whose ``.<stem>.tmp-<pid><suffix>`` siblings are looked for.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f".{path.stem}.tmp-*{path.suffix}"):
+        pid_text = tmp.name[len(f".{path.stem}.tmp-") : len(tmp.name) - len(path.suffix)]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            _remove(tmp)
+            removed.append(tmp)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path; on success rename it to ``path``, on failure delete it.

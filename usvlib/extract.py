@@ -19,6 +19,7 @@ import dataclasses
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import pandas as pd
 
 import usvlib
 from usvlib._fingerprint import dependency_fingerprint as _dependency_fingerprint
-from usvlib._io import atomic_path, json_digest
+from usvlib._io import atomic_path, json_digest, remove_stale_temporaries
 from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
@@ -191,8 +192,13 @@ def extract_dataset(
     key = json_digest(key_data)
     folder = Path(cache) if cache else cache_dir() / "extract"
     path = folder / f"{Path(ds.root).name}-{source}-{key}.h5"
+    remove_stale_temporaries(path)  # left by an extraction that was killed
     if path.is_file():
-        return Extraction(path, read_table(path), from_cache=True)
+        try:
+            return Extraction(path, read_table(path), from_cache=True)
+        except (OSError, KeyError, ValueError) as exc:  # truncated or damaged: build it again
+            warnings.warn(f"{path}: the cached extraction cannot be read ({exc}) - building it again", stacklevel=2)
+            path.unlink()
 
     started = time.perf_counter()
     jobs = []
