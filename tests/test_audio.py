@@ -104,7 +104,8 @@ def test_not_audio(tmp_path):
     p.write_text("these are field notes, not a recording\n" * 20)
     with pytest.raises(AudioError) as exc:
         audio_info(p)
-    assert "not a readable audio file" in _one_line(exc)
+    assert "not a readable audio file (Format not recognised)" in _one_line(exc)
+    assert "BufferedReader" not in str(exc.value)  # no Python repr in a user's message
 
 
 def test_missing_file_and_folder(tmp_path):

@@ -138,8 +138,10 @@ def audio_info(path: str | os.PathLike, *, min_rate_hz: int = MIN_RATE_HZ) -> Au
             with sf.SoundFile(stream) as f:
                 info = AudioInfo(name, int(f.samplerate), int(f.channels), int(f.frames), f.format, f.subtype)
         except (sf.LibsndfileError, RuntimeError) as exc:
+            # libsndfile's own words, without the repr of the stream it was given
+            reason = getattr(exc, "error_string", "") or str(exc).rsplit(":", 1)[-1].strip()
             raise AudioError(
-                f"{name}: not a readable audio file ({exc}) - usvlib reads WAV (and FLAC); "
+                f"{name}: not a readable audio file ({reason.rstrip('.')}) - usvlib reads WAV (and FLAC); "
                 "check that the file is not corrupted or convert it"
             ) from None
     if info.n_frames == 0:
