@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from usvlib.errors import NotebookError
+from usvlib.errors import DatasetError, NotebookError
 from usvlib.paper import reproduce
 
 
@@ -142,6 +142,12 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_
         reproduce.run("quick", quick_dataset, out_dir=tmp_path / "out", progress=False)
     msg = str(exc.value)
     assert "07_broken.ipynb" in msg and "ValueError: boom" in msg and "cell" in msg
+
+
+def test_a_folder_that_is_not_a_dataset_is_refused_before_any_notebook(tmp_path):
+    with pytest.raises(DatasetError, match="no recordings named"):
+        reproduce.run("quick", tmp_path, out_dir=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_unknown_notebook_number():

@@ -149,9 +149,15 @@ def run(
     data = Path(data_dir) if data_dir else prepare_synthetic(profile, progress=progress)
     if not data.is_dir():
         raise DatasetError(f"{data}: no such folder - pass the dataset folder with --data")
+    import warnings
+
+    with warnings.catch_warnings():  # its notes are the notebooks' to show; here only: is it a dataset?
+        warnings.simplefilter("ignore")
+        load_dataset(data, verify="none", read_headers=False)
     label = "synthetic" if (data / "ground_truth" / "config.json").is_file() else "real"
     out = Path(out_dir) if out_dir else default_out_dir(profile, label)
-    executed_dir = project_root() / "build" / f"{profile.name}-{label}" / "notebooks"
+    # the executed copies go with the outputs when a folder was named, else under build/
+    executed_dir = out / "notebooks" if out_dir else project_root() / "build" / f"{profile.name}-{label}" / "notebooks"
     executed_dir.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(out_dir=out)
     for nb in list_notebooks(only):
