@@ -2,9 +2,10 @@
 
 Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.crossval``).
 After ``make reproduce`` (or ``PROFILE=quick``), this script finds, for each analysis of Figs
-3-5, the newest cached run on the profile's synthetic data made by the current code, and adds
-its folds up: the number the training budget is about (notebook start-up, data loading and
-plotting not included).
+3-8 (the sex and the strain study), the newest cached run on the profile's synthetic data made
+by the current code, and adds its folds up: the number the training budget is about (notebook
+start-up, data loading and plotting not included), and the part of it that the repeated
+controls and the extra seeds take.
 
     python benchmarks/training_budget.py [--profile default]
 """
@@ -22,13 +23,13 @@ from usvlib.paper.runners import linear_code, network_code, reference_code
 from usvlib.paper.study import load_study
 from usvlib.paths import synthetic_dir
 
-FIGURE_ANALYSES = ("fig3-", "fig4-", "fig5-")
+FIGURE_ANALYSES = ("fig3-", "fig4-", "fig5-", "fig6-", "fig8-")
 """Name prefixes of the analyses ``make reproduce`` trains; other runs in the cache (e.g.
 ``seed_spread.py``'s) are not part of the budget."""
 
 
 def newest_runs(study_key: str) -> dict:
-    """{analysis name: its newest cached run folder} of Figs 3-5, for one study and the current code."""
+    """{analysis name: its newest cached run folder} of Figs 3-8, for one study and the current code."""
     runs = {}
     found = [
         run for code in (network_code(), linear_code(), reference_code()) for run in cached_runs(study_key, code=code)
@@ -45,15 +46,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", default="default")
     args = parser.parse_args()
-    study = load_study(load_dataset(synthetic_dir(args.profile)), args.profile, progress=False)
-    total = 0.0
+    dataset = load_dataset(synthetic_dir(args.profile))
+    total = controls = 0.0
     print(f"trainings of the {args.profile} profile (cached folds, newest run of each analysis):")
-    for name, folder in newest_runs(study.key).items():
-        folds = sorted(folder.glob("fold-*.npz"))
-        seconds = sum(float(np.load(f)["seconds"]) for f in folds)
-        total += seconds
-        print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s")
+    for experiment in ("sex", "strain"):
+        study = load_study(dataset, args.profile, experiment=experiment, progress=False)
+        for name, folder in newest_runs(study.key).items():
+            folds = sorted(folder.glob("fold-*.npz"))
+            seconds = sum(float(np.load(f)["seconds"]) for f in folds)
+            total += seconds
+            # repeats beyond the first of a control, animal-level shuffles and extra seeds
+            extra = any(part in name for part in ("shuffled-", "seed", "animal-shuffled"))
+            controls += seconds if extra else 0.0
+            print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s{'  (repeat)' if extra else ''}")
     print(f"  {'total':36s}           {total:7.1f} s = {total / 60:.1f} min")
+    print(f"  {'of which repeats and seeds':36s}           {controls:7.1f} s = {controls / 60:.1f} min")
 
 
 if __name__ == "__main__":
