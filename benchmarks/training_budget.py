@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def main() -> None:
             seconds = sum(float(np.load(f)["seconds"]) for f in folds)
             total += seconds
             # repeats beyond the first of a control, animal-level shuffles and extra seeds
-            extra = any(part in name for part in ("shuffled-", "seed", "animal-shuffled"))
+            extra = bool(re.search(r"(-shuffled-[1-9]\d*$)|seed|animal-shuffled", name))
             controls += seconds if extra else 0.0
             print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s{'  (repeat)' if extra else ''}")
     print(f"  {'total':36s}           {total:7.1f} s = {total / 60:.1f} min")
