@@ -146,6 +146,7 @@ def run(
     import papermill as pm
 
     profile = get_profile(profile)
+    books = list_notebooks(only)  # a bad --only is said before any data is generated
     data = Path(data_dir) if data_dir else prepare_synthetic(profile, progress=progress)
     if not data.is_dir():
         raise DatasetError(f"{data}: no such folder - pass the dataset folder with --data")
@@ -160,7 +161,7 @@ def run(
     executed_dir = out / "notebooks" if out_dir else project_root() / "build" / f"{profile.name}-{label}" / "notebooks"
     executed_dir.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(out_dir=out)
-    for nb in list_notebooks(only):
+    for nb in books:
         target = executed_dir / nb.name
         started = time.perf_counter()
         if progress:
