@@ -37,7 +37,10 @@ def newest_runs(study_key: str) -> dict:
     ]
     found.sort(key=lambda run: (run / "config.json").stat().st_mtime)
     for run in found:  # oldest first: newer runs overwrite
-        name = json.loads((run / "config.json").read_text())["name"]
+        config = json.loads((run / "config.json").read_text())
+        name = config["name"]
+        if name == "seed-spread-dnn":  # Fig 3's extra training seeds share a name: tell them apart
+            name = f"fig3-dnn-seed{config.get('seed', '?')}"
         if name.startswith(FIGURE_ANALYSES):
             runs[name] = run
     return runs
