@@ -97,3 +97,31 @@ def test_recordings_that_share_a_file_name_get_distinct_ids(tiny_dataset, tmp_pa
     csv.write_text("path,animal,sex\ncage1/2024-03-01.wav,m17,male\ncage2/2024-03-01.wav,f03,female\n")
     ds = load_user_recordings(csv)
     assert ds.recordings.recording.tolist() == ["cage1/2024-03-01", "cage2/2024-03-01"]
+
+
+def test_a_stereo_recording_is_read_from_the_channel_the_manifest_names(tmp_path):
+    import numpy as np
+    import soundfile as sf
+    from signals import RATE, noise, place, tone
+
+    calls_side = place(noise(2.0, seed=1), tone(70_000, 0.05, amplitude=0.02), 0.5)
+    quiet_side = noise(2.0, seed=2)
+    stereo = np.stack([quiet_side, calls_side], axis=1)
+    sf.write(tmp_path / "stereo.wav", np.clip(stereo, -1, 1), RATE, subtype="PCM_16")
+    csv = tmp_path / "mine.csv"
+    csv.write_text("path,animal,sex\nstereo.wav,m1,male\n")
+    with pytest.raises(DatasetError, match="has 2 channels - add a column channel"):
+        load_user_recordings(csv)
+    csv.write_text("path,animal,sex,channel\nstereo.wav,m1,male,2\n")
+    with pytest.raises(DatasetError, match="has no channel 2"):
+        load_user_recordings(csv)
+    csv.write_text("path,animal,sex,channel\nstereo.wav,m1,male,one\n")
+    with pytest.raises(DatasetError, match="channel on line"):
+        load_user_recordings(csv)
+    csv.write_text("path,animal,sex,channel\nstereo.wav,m1,male,1\n")
+    ds = load_user_recordings(csv)
+    found = extract_dataset(ds, calls="detect", workers=1, cache=tmp_path / "cache")
+    assert len(found.table) == 1 and abs(found.table.onset_s.iloc[0] - 0.5) < 0.01
+    csv.write_text("path,animal,sex,channel\nstereo.wav,m1,male,0\n")
+    quiet = extract_dataset(load_user_recordings(csv), calls="detect", workers=1, cache=tmp_path / "cache")
+    assert len(quiet.table) == 0  # the other channel: another extraction, no call

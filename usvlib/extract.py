@@ -65,11 +65,11 @@ def code_fingerprint(source: str = "truth") -> str:
 def _recording_job(job: dict) -> tuple[int, dict, pd.DataFrame]:
     path = job["path"]
     if job["source"] == "detect":
-        calls = detect_file(path, job["detector"])
+        calls = detect_file(path, job["detector"], channel=job["channel"])
     else:
         calls = job["truth"]
     calls = calls.sort_values("onset_s").reset_index(drop=True)
-    products = recording_products(path, calls, job["params"])
+    products = recording_products(path, calls, job["params"], channel=job["channel"])
     return job["index"], products, calls
 
 
@@ -107,7 +107,16 @@ def _dataset_fingerprint(ds: Dataset, recordings: pd.DataFrame, source: str) -> 
     # what the table says of each recording comes from the manifest, not the audio: a changed
     # animal or group is a new cache, not a stale label
     labels = recordings[["recording", "animal", "experiment", "sex", "strain", "group"]].astype(str).values.tolist()
-    return {"recordings": files, "truth": truth, "labels": labels}
+    key = {"recordings": files, "truth": truth, "labels": labels}
+    if "channel" in recordings:  # a user's manifest naming the channel of multi-channel files
+        key["channels"] = [_channel_of(r) for r in recordings.itertuples(index=False)]
+    return key
+
+
+def _channel_of(recording) -> int | None:
+    """The channel a recording row names (a user manifest's ``channel`` column), or None."""
+    value = getattr(recording, "channel", None)
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def extract_dataset(
@@ -215,6 +224,7 @@ def extract_dataset(
                 "detector": detector,
                 "params": params,
                 "truth": truth,
+                "channel": _channel_of(r),
             }
         )
     workers = default_workers() if workers is None else int(workers)

@@ -8,7 +8,8 @@
 
 ``path`` (relative to the CSV's folder, or absolute), ``animal``, and ``sex`` and/or ``group``
 (a strain, genotype or treatment: the class an analysis predicts). An optional ``experiment``
-column names the experiment of each recording (default ``user``).
+column names the experiment of each recording (default ``user``), an optional ``channel``
+column the channel (0, 1, ...) of multi-channel files.
 """
 
 from __future__ import annotations
@@ -55,6 +56,33 @@ def recording_ids(paths, base: Path) -> list[str]:
             rel = full
         ids.append(rel.with_suffix("").as_posix())
     return ids
+
+
+def _channels(table: pd.DataFrame, manifest_csv: Path) -> pd.Series:
+    """The ``channel`` column as nullable integers (blank: the file's only channel)."""
+    if "channel" not in table:
+        return pd.Series([pd.NA] * len(table), dtype="Int64")
+    text = table.channel.fillna("").str.strip()
+    bad = ~(text.str.fullmatch(r"\d+") | (text == ""))
+    if bad.any():
+        lines = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
+        raise DatasetError(f"{manifest_csv}: channel on line(s) {lines} is not 0, 1, ... - give the channel's number")
+    return pd.to_numeric(text.replace("", None)).astype("Int64")
+
+
+def _check_channels(recordings: pd.DataFrame, manifest_csv: Path) -> None:
+    """Multi-channel files need a channel, and a named channel must exist."""
+    for r in recordings.itertuples(index=False):
+        n = r.n_channels
+        if pd.isna(n):
+            continue  # unreadable, already noted
+        if pd.isna(r.channel) and n > 1:
+            raise DatasetError(
+                f"{manifest_csv}: {r.path} has {int(n)} channels - add a column channel with the one to use "
+                f"(0 to {int(n) - 1})"
+            )
+        if not pd.isna(r.channel) and int(r.channel) >= n:
+            raise DatasetError(f"{manifest_csv}: {r.path} has no channel {int(r.channel)} - it has {int(n)}")
 
 
 def load_user_recordings(
@@ -148,6 +176,7 @@ def load_user_recordings(
         raise DatasetError(
             f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])}"
         )
+    channels = _channels(table, manifest_csv)
     recordings = pd.DataFrame(
         {
             "recording": recording_ids(table.path, base),
@@ -158,11 +187,13 @@ def load_user_recordings(
             "strain": "",
             "group": table.group,
             "used": True,
+            "channel": channels,
         }
     )
     notes: list[str] = []
     if read_headers:
         recordings = read_recording_headers(recordings, skip_unreadable, notes)
+        _check_channels(recordings, manifest_csv)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return Dataset(manifest_csv.parent, "user", recordings, notes=notes)
