@@ -20,7 +20,10 @@ def one_second(tmp_path):
     [
         (pd.DataFrame({"onset_s": [0.1]}), "needs columns onset_s and offset_s"),
         (pd.DataFrame({"onset_s": [np.nan], "offset_s": [0.2]}), "row(s) 0 of the calls table: onset_s or offset_s is"),
-        (pd.DataFrame({"onset_s": [0.1, 0.5], "offset_s": [0.2, 0.4]}), "row(s) 1 of the calls table: offset_s is not after"),
+        (
+            pd.DataFrame({"onset_s": [0.1, 0.5], "offset_s": [0.2, 0.4]}),
+            "row(s) 1 of the calls table: offset_s is not after",
+        ),
         (pd.DataFrame({"onset_s": [1.5], "offset_s": [1.6]}), "starts outside the recording (0 to 1.000 s)"),
         (pd.DataFrame({"onset_s": [0.5, 0.1], "offset_s": [0.6, 0.2]}), "not sorted by onset_s"),
         (pd.DataFrame({"onset_s": ["a"], "offset_s": ["b"]}), "must be numbers"),

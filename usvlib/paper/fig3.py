@@ -356,13 +356,10 @@ def record(ctx, result: Fig3Result) -> None:
         n_train=result.ridge.infos[next(iter(result.ridge.infos))]["n_train"],
     )
     ctx.record_cv("fig3.svm.across_animals", result.svm)
-    seed_means = [class_balanced_mean(r) for r in result.seed_runs]
-    ctx.record(
+    ctx.record_over_seeds(
         "fig3.dnn.across_animals_over_seeds",
-        float(np.mean(seed_means)),
-        sd=float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None,
-        n=len(seed_means),
-        extra={"per_seed": seed_means, "first_seed": ctx.profile.seed, "statistic": "class-balanced mean over folds"},
+        [class_balanced_mean(r) for r in result.seed_runs],
+        statistic="class-balanced mean over folds",
     )
     controls = result.controls.set_index("control")
     for model in ("dnn", "ridge", "svm"):

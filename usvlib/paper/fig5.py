@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from usvlib.crossval import CVResult, random_folds, summary_row
@@ -99,19 +98,7 @@ def record(ctx, result: Fig5Result) -> None:
     """Record Fig 5's numbers (the random split beside the oracle with the animals known)."""
     oracle = recorded_oracle(ctx.dataset, "sex.with_animal")
     ctx.record_cv("fig5.dnn.random_split", result.random_split, oracle_with_animal=oracle)
-    seed_means = [r.mean for r in result.random_split_seeds]
-    ctx.record(
-        "fig5.dnn.random_split_over_seeds",
-        float(np.mean(seed_means)),
-        sd=float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None,
-        n=len(seed_means),
-        extra={"per_seed": seed_means, "first_seed": ctx.profile.seed},
-    )
-    ident = result.identity
-    ctx.record(
-        "fig5.identity.accuracy",
-        result.identity_accuracy,
-        sd=float(ident.folds.balanced_accuracy.std(ddof=1)),
-        n=len(ident.predictions),
-        extra={"chance": result.identity_chance, "balanced_accuracy": ident.mean},
+    ctx.record_over_seeds("fig5.dnn.random_split_over_seeds", [r.mean for r in result.random_split_seeds])
+    ctx.record_identity(
+        "fig5.identity.accuracy", result.identity, accuracy=result.identity_accuracy, chance=result.identity_chance
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from usvlib.crossval import (
@@ -191,19 +190,7 @@ def record(ctx, result: Fig8Result) -> None:
         if name == "shuffled":
             extra["repeats"] = len(run.infos["repeats"])
         ctx.record_cv(f"fig8.{model}.{name}", run, **extra)
-    seed_means = [class_balanced_mean(r) for r in result.seed_runs]
-    ctx.record(
-        "fig8.dnn.across_animals_over_seeds",
-        float(np.mean(seed_means)),
-        sd=float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else None,
-        n=len(seed_means),
-        extra={"per_seed": seed_means, "first_seed": ctx.profile.seed},
-    )
-    ident = result.identity
-    ctx.record(
-        "fig8.identity.accuracy",
-        result.identity_accuracy,
-        sd=float(ident.folds.balanced_accuracy.std(ddof=1)),
-        n=len(ident.predictions),
-        extra={"chance": result.identity_chance, "balanced_accuracy": ident.mean},
+    ctx.record_over_seeds("fig8.dnn.across_animals_over_seeds", [class_balanced_mean(r) for r in result.seed_runs])
+    ctx.record_identity(
+        "fig8.identity.accuracy", result.identity, accuracy=result.identity_accuracy, chance=result.identity_chance
     )

@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from usvlib._io import atomic_path
 from usvlib.crossval.inference import accuracy_statistics
 from usvlib.dataset import Dataset, load_dataset
@@ -258,6 +260,28 @@ class NotebookContext:
                 **over_animals,
                 **extra,
             },
+        )
+
+    def record_over_seeds(self, key: str, values, **extra) -> dict:
+        """Record the mean and SD (ddof 1) of one accuracy trained from several seeds (the
+        profile's seed first), the values themselves in ``extra["per_seed"]``."""
+        values = [float(v) for v in values]
+        return self.record(
+            key,
+            float(np.mean(values)),
+            sd=float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            n=len(values),
+            extra={"per_seed": values, "first_seed": self.profile.seed, **extra},
+        )
+
+    def record_identity(self, key: str, result, *, accuracy: float, chance: float) -> dict:
+        """Record which animal a USV comes from: the share named right, the SD over folds, chance."""
+        return self.record(
+            key,
+            accuracy,
+            sd=float(result.folds.balanced_accuracy.std(ddof=1)),
+            n=len(result.predictions),
+            extra={"chance": chance, "balanced_accuracy": result.mean},
         )
 
     def save_animation(self, animation, name: str, *, fps: int = 12, dpi: int = 80) -> Path:
