@@ -186,3 +186,25 @@ def test_animal_level_shuffle_keeps_each_animal_whole():
     labels[0] = 1
     with pytest.raises(ValueError, match="more than one class"):
         shuffled_animal_labels(labels, animals, seed=3)
+
+
+def test_average_repeats_averages_fold_by_fold_and_keeps_every_prediction():
+    import pandas as pd
+
+    from usvlib.crossval import CVResult, average_repeats
+
+    def run(scores):
+        folds = pd.DataFrame({"fold": ["a", "b"], "balanced_accuracy": scores, "n_test": [3, 2], "seconds": [1.0, 2.0]})
+        preds = pd.DataFrame({"index": [0, 1, 2, 3, 4], "fold": list("aaabb"), "y_true": 0, "y_pred": 0})
+        return CVResult("r", preds, folds, (0, 1), animals=np.array(list("xxxyy")))
+
+    merged = average_repeats([run([0.6, 0.4]), run([0.8, 0.6])])
+    np.testing.assert_allclose(merged.folds.balanced_accuracy, [0.7, 0.5])
+    assert merged.mean == pytest.approx(0.6) and len(merged.predictions) == 10 and len(merged.animals) == 10
+    assert merged.folds.n_test.tolist() == [6, 4] and len(merged.infos["repeats"]) == 2
+    other = run([0.5, 0.5])
+    other.folds["fold"] = ["a", "c"]
+    with pytest.raises(ValueError, match="same folds"):
+        average_repeats([run([0.6, 0.4]), other])
+    with pytest.raises(ValueError, match="no repeats"):
+        average_repeats([])
