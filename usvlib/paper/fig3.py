@@ -165,23 +165,29 @@ def control_table(runs: dict, repeats: dict, animal_shuffled: list, *, seed: int
     return pd.DataFrame(rows)
 
 
-def control_verdict(row) -> str:
-    """One sentence on a row of :func:`control_table`: at chance within its interval or not, and
-    the likely reason where not."""
-    head = f"{row.control}: {100 * row['mean']:.1f} % over {row.repeats} repeat(s)"
-    test = f"real minus control {100 * row.real_minus_control:+.1f} points (paired p = {row.p_real_better:.2g})"
-    if not np.isfinite(row.ci_low):
-        return f"{head}; no interval over animals (its labels change within an animal); {test}"
-    if row.ci_low <= 0.5 <= row.ci_high:
-        return f"{head}, at chance within its interval [{100 * row.ci_low:.1f}, {100 * row.ci_high:.1f}]; {test}"
+def chance_verdict(ci_low: float, ci_high: float) -> str:
+    """Whether a control's interval over animals holds chance (0.5), and the likely reason where
+    it does not."""
+    if ci_low is None or not np.isfinite(ci_low):
+        return "no interval over animals (its labels change within an animal)"
+    interval = f"[{100 * ci_low:.1f}, {100 * ci_high:.1f}]"
+    if ci_low <= 0.5 <= ci_high:
+        return f"at chance within its interval {interval}"
     why = (
         "below chance: leave-one-animal-out's bias against the left-out animal's class, which is the "
         "smaller one in training (docs/validation.md)"
-        if row.ci_high < 0.5
+        if ci_high < 0.5
         else "above chance: nothing in the design explains it; compare the spread over its repeats "
         "(sd_over_repeats) before reading anything into it"
     )
-    return f"{head}, NOT at chance within [{100 * row.ci_low:.1f}, {100 * row.ci_high:.1f}] - {why}; {test}"
+    return f"NOT at chance within {interval} - {why}"
+
+
+def control_verdict(row) -> str:
+    """One sentence on a row of :func:`control_table`: :func:`chance_verdict` and the paired test."""
+    head = f"{row.control}: {100 * row['mean']:.1f} % over {row.repeats} repeat(s)"
+    test = f"real minus control {100 * row.real_minus_control:+.1f} points (paired p = {row.p_real_better:.2g})"
+    return f"{head}, {chance_verdict(row.ci_low, row.ci_high)}; {test}"
 
 
 def compute(study: Study, dataset, *, progress: bool = True) -> Fig3Result:

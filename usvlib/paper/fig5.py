@@ -14,7 +14,7 @@ import pandas as pd
 
 from usvlib.crossval import CVResult, random_folds, summary_row
 from usvlib.paper.fig3 import across_animals_dnn
-from usvlib.paper.runners import network_cv
+from usvlib.paper.runs import animal_identity, over_seeds
 from usvlib.paper.study import Study
 from usvlib.synth.diagnostics import recorded_oracle
 
@@ -49,36 +49,11 @@ def compute(study: Study, *, progress: bool = True) -> Fig5Result:
     y = study.labels
     out = {}
     folds = random_folds(len(y), p.random_folds, seed=0)
-    out["random_split"] = network_cv(
+    out["random_split_seeds"] = over_seeds(
         study, "fig5-dnn-random", inputs=p.dnn_input, targets=y, folds=folds, by_animal=False, progress=progress
     )
-    seed = study.profile.seed
-    out["random_split_seeds"] = [out["random_split"]] + [
-        network_cv(
-            study,
-            f"fig5-dnn-random-seed{seed + r}",
-            inputs=p.dnn_input,
-            targets=y,
-            folds=folds,
-            by_animal=False,
-            seed=seed + r,
-            progress=progress,
-        )
-        for r in range(1, p.seed_repeats)
-    ]
-    animals = pd.unique(study.animals)
-    identity = pd.Categorical(study.animals, categories=animals).codes.astype(int)
-    id_folds = random_folds(len(y), p.identity_folds, seed=0)
-    out["identity"] = network_cv(
-        study,
-        "fig5-identity",
-        inputs="images",
-        targets=identity,
-        folds=id_folds,
-        n_classes=len(animals),
-        by_animal=False,
-        progress=progress,
-    )
+    out["random_split"] = out["random_split_seeds"][0]
+    out["identity"], animals = animal_identity(study, "fig5-identity", progress=progress)
     pred = out["identity"].predictions
     out["identity_confusion"] = pd.crosstab(
         pd.Series(animals[pred.y_true], name="true"), pd.Series(animals[pred.y_pred], name="predicted")

@@ -25,7 +25,9 @@ from usvlib.crossval import (
     shuffled_labels,
 )
 from usvlib.crossval.inference import accuracy_statistics
+from usvlib.paper.fig3 import chance_verdict
 from usvlib.paper.runners import linear_cv, network_cv
+from usvlib.paper.runs import animal_identity, over_seeds
 from usvlib.paper.study import Study
 from usvlib.synth.diagnostics import recorded_oracle
 
@@ -70,16 +72,14 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
     split = random_folds(len(y), p.random_folds, seed=0)
     seed = study.profile.seed
     runs: dict[tuple[str, str], CVResult] = {}
-    for name, folds, by_animal in (("across_animals", loao, True), ("random_split", split, False)):
-        runs["dnn", name] = network_cv(
-            study,
-            f"fig8-dnn-{name}",
-            inputs=p.dnn_input,
-            targets=y,
-            folds=folds,
-            by_animal=by_animal,
-            progress=progress,
-        )
+    seed_runs = over_seeds(
+        study, "fig8-dnn-across_animals", inputs=p.dnn_input, targets=y, folds=loao, by_animal=True, progress=progress
+    )
+    runs["dnn", "across_animals"] = seed_runs[0]
+    runs["dnn", "random_split"] = network_cv(
+        study, "fig8-dnn-random_split", inputs=p.dnn_input, targets=y, folds=split, by_animal=False, progress=progress
+    )
+    for name, folds in (("across_animals", loao), ("random_split", split)):
         for model in ("ridge", "svm"):
             runs[model, name] = linear_cv(
                 study, f"fig8-{model}-{name}", model, inputs="images", targets=y, folds=folds, progress=progress
@@ -116,30 +116,7 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
                 for r in range(p.linear_control_repeats)
             ]
         )
-    seed_runs = [runs["dnn", "across_animals"]] + [
-        network_cv(
-            study,
-            f"fig8-dnn-across_animals-seed{seed + r}",
-            inputs=p.dnn_input,
-            targets=y,
-            folds=loao,
-            seed=seed + r,
-            progress=progress,
-        )
-        for r in range(1, p.seed_repeats)
-    ]
-    animals = pd.unique(study.animals)
-    identity_codes = pd.Categorical(study.animals, categories=animals).codes.astype(int)
-    identity = network_cv(
-        study,
-        "fig8-identity",
-        inputs="images",
-        targets=identity_codes,
-        folds=random_folds(len(y), p.identity_folds, seed=0),
-        n_classes=len(animals),
-        by_animal=False,
-        progress=progress,
-    )
+    identity, animals = animal_identity(study, "fig8-identity", progress=progress)
     rows = []
     for (model, name), run in runs.items():
         stats = accuracy_statistics(run, seed=study.profile.seed) or {}
@@ -173,6 +150,12 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
         seed_runs=seed_runs,
         classes=study.classes,
     )
+
+
+def control_verdicts(result: Fig8Result) -> list[str]:
+    """One sentence per shuffled control: at chance within its interval or not, and why."""
+    rows = result.table[result.table.split == "shuffled"]
+    return [f"{r.model}: {100 * r['mean']:.1f} %, {chance_verdict(r.ci_low, r.ci_high)}" for _, r in rows.iterrows()]
 
 
 def supports_above_chance(result: Fig8Result, model: str = "dnn", *, alpha: float = 0.05) -> bool:
