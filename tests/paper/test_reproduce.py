@@ -239,3 +239,19 @@ def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     assert numbers["fig8.dnn.across_animals_over_seeds"]["n"] == 2
     assert numbers["fig8.identity.accuracy"]["value"] > 1.5 / strain.animal.nunique()  # voices are individual
     _assert_drawn(out / "figures" / "fig8_strain.png")
+
+
+def test_every_saved_figure_of_synthetic_data_says_so(tmp_path):
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from usvlib.paper.profiles import get_profile
+
+    ctx = reproduce.NotebookContext(get_profile("quick"), None, tmp_path)
+    ctx.__class__ = type("Synthetic", (reproduce.NotebookContext,), {"label": "synthetic"})
+    plain, marked = plt.figure(), plt.figure()
+    marked.suptitle("Fig 9 (synthetic data)")
+    for fig, name in ((plain, "plain"), (marked, "marked")):
+        ctx.save_figure(fig, name)
+    says = [sum("synthetic data" in t.get_text().lower() for t in f.findobj(Text)) for f in (plain, marked)]
+    assert says == [1, 1]  # marked once: added where missing, not twice

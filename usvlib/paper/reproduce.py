@@ -294,11 +294,21 @@ class NotebookContext:
         return path
 
     def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
-        """Save ``fig`` as ``figures/<name>.png`` atomically and return its path."""
+        """Save ``fig`` as ``figures/<name>.png`` atomically and return its path; a figure of
+        synthetic data that does not say so yet is marked "synthetic data" in its corner."""
+        if self.label == "synthetic" and not _says_synthetic(fig):
+            fig.text(0.995, 0.005, "synthetic data", ha="right", va="bottom", fontsize=8, color="#555555")
         path = self.figures_dir / f"{name}.png"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
         return path
+
+
+def _says_synthetic(fig) -> bool:
+    """Whether any text of ``fig`` (titles, labels, legends, annotations) names synthetic data."""
+    from matplotlib.text import Text
+
+    return any("synthetic data" in t.get_text().lower() for t in fig.findobj(Text))
 
 
 def notebook_context(

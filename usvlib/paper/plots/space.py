@@ -58,17 +58,17 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     negative, positive = result.classes
     colors = pts.group.map(SEX_COLORS).fillna("grey").to_numpy()
     fig = plt.figure(figsize=(13, 12.5))
-    grid = fig.add_gridspec(4, 6, height_ratios=[1.5, 0.6, 1, 1], hspace=0.5, wspace=0.9)
+    grid = fig.add_gridspec(4, 6, height_ratios=[1.5, 0.6, 1, 1], hspace=0.75, wspace=0.9)
     ax = fig.add_subplot(grid[0, 0:3], projection="3d")
     _scatter3d(ax, pts, ("x", "y", "z"), colors, "t-SNE", circle=True)
     ax.set_title(f"t-SNE: {negative} red, {positive} blue; black: the male cluster", fontsize=9)
-    ax.text2D(-0.08, 1.0, "A", transform=ax.transAxes, fontsize=12, fontweight="bold")
+    ax.text2D(-0.02, 1.08, "A", transform=ax.transAxes, fontsize=12, fontweight="bold")
     ax = fig.add_subplot(grid[0, 3:6], projection="3d")
     _scatter3d(ax, pts, ("ux", "uy", "uz"), colors, "UMAP", circle=False)
     umap_found = (
         ""
         if result.umap_precision is None
-        else f"; its own male cluster: P {result.umap_precision:.2f}, R {result.umap_recall:.2f}"
+        else f"; its own male cluster: P {result.umap_precision:.3f}, R {result.umap_recall:.3f}"
     )
     ax.set_title(f"UMAP of the same images (beyond the paper){umap_found}", fontsize=9)
     shown = [(usv, "male cluster") for usv in result.examples_in] + [(usv, "elsewhere") for usv in result.examples_out]
@@ -77,7 +77,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
         group = pts.group.iloc[usv]
         _picture(ax, images[usv], f"{where}, {group}", cmap="magma", color=SEX_COLORS.get(group, "black"))
         if j == 0:
-            _letter(ax, "B")
+            _letter(ax, "B", x=-0.4)
     ax = fig.add_subplot(grid[2, 0:2])
     diff, extent = density_difference(
         pts[["x", "y"]].to_numpy(), pts.group, positive, negative, bins=DENSITY_BINS, sigma_bins=DENSITY_SIGMA_BINS
@@ -118,7 +118,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     found = (
         ""
         if result.precision is None
-        else f"; against the planted two-part call: precision {result.precision:.2f}, recall {result.recall:.2f}"
+        else f"; against the planted two-part call: precision {result.precision:.3f}, recall {result.recall:.3f}"
     )
     fig.suptitle(
         f"Fig 7 — the space of USVs ({'synthetic data' if synthetic else 'real data'}): male cluster of "
