@@ -1,7 +1,11 @@
 import dataclasses
+import signal
+import subprocess
+import sys
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 from usvlib.dataset import load_dataset
@@ -84,3 +88,75 @@ def test_a_damaged_cache_is_rebuilt_and_a_killed_run_s_temporary_removed(tiny_da
         again = extract_dataset(ds, calls="truth", workers=1, cache=cache)
     assert not again.from_cache and len(again.table) == len(first.table)
     assert not stale.exists() and again.path.read_bytes() != good[: len(good) // 3]
+
+
+def _same_cache(a, b) -> None:
+    pd.testing.assert_frame_equal(a.table, b.table)
+    for name in ("images", "spectral_line", "time_marginal", "freq_marginal"):
+        np.testing.assert_array_equal(a.array(name), b.array(name))
+
+
+def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_dataset, tmp_path, monkeypatch):
+    import usvlib.extract as extract
+
+    ds = load_dataset(tiny_dataset)
+    whole = extract_dataset(ds, calls="truth", workers=1, cache=tmp_path / "whole")
+    real_job, done = extract._recording_job, []
+
+    def interrupted_after_two(job):
+        if len(done) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the third recording
+        done.append(job["index"])
+        return real_job(job)
+
+    monkeypatch.setattr(extract, "_recording_job", interrupted_after_two)
+    cache = tmp_path / "cache"
+    with pytest.raises(KeyboardInterrupt):
+        extract_dataset(ds, calls="truth", workers=1, cache=cache)
+    assert not list(cache.glob("*.h5"))  # no cache file from a run that did not finish
+    (parts,) = cache.glob("*.parts")
+    assert len(list(parts.glob("*.h5"))) == 2
+
+    resumed_jobs = []
+
+    def counted(job):
+        resumed_jobs.append(job["index"])
+        return real_job(job)
+
+    monkeypatch.setattr(extract, "_recording_job", counted)
+    resumed = extract_dataset(ds, calls="truth", workers=1, cache=cache)
+    n_recordings = int(ds.recordings.used.sum())
+    assert sorted(resumed_jobs) == sorted(set(range(n_recordings)) - set(done))
+    assert not parts.exists() and [p.suffix for p in cache.iterdir()] == [".h5"]
+    _same_cache(resumed, whole)
+
+
+def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monkeypatch):
+    import usvlib.extract as extract
+
+    cache = tmp_path / "cache"
+    script = (
+        "import os, signal, sys\n"
+        "import usvlib.extract as extract\n"
+        "real, done = extract._recording_job, []\n"
+        "def job(j):\n"
+        "    if len(done) == 1:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    done.append(1)\n"
+        "    return real(j)\n"
+        "extract._recording_job = job\n"
+        f"extract.extract_dataset({str(tiny_dataset)!r}, calls='truth', workers=1, cache={str(cache)!r})\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    (parts,) = cache.glob("*.parts")
+    assert len(list(parts.glob("[0-9]*.h5"))) == 1
+    stale = parts / ".00001.tmp-999999999.h5"  # what a kill during a write leaves (no such PID)
+    stale.write_bytes(b"half")
+    # the cache key follows usvlib's code only: a wrapper that passes through has the killed run's key
+    real_job = extract._recording_job
+    monkeypatch.setattr(extract, "_recording_job", lambda job: real_job(job))
+    resumed = extract_dataset(tiny_dataset, calls="truth", workers=1, cache=cache)
+    assert not parts.exists() and [p.suffix for p in cache.iterdir()] == [".h5"]
+    monkeypatch.undo()
+    _same_cache(resumed, extract_dataset(tiny_dataset, calls="truth", workers=1, cache=tmp_path / "whole"))

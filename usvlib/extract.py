@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import time
 import warnings
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from usvlib.errors import ConfigError
 from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
 from usvlib.products import ExtractParams, recording_products
+from usvlib.properties import EXTENDED_COLUMNS
 from usvlib.spectrogram import CANVAS_BINS, IMAGE_SHAPE, SEQUENCE_LENGTH
 
 __all__ = ["ExtractParams", "Extraction", "extract_dataset", "read_table", "recording_products"]
@@ -228,6 +230,23 @@ def extract_dataset(
             }
         )
     workers = default_workers() if workers is None else int(workers)
+    # each recording's products are kept as they are made: an interrupted run resumes from them
+    parts = path.parent / f"{path.stem}.parts"
+    part_paths = [parts / f"{job['index']:05d}.h5" for job in jobs]
+    for part in part_paths:
+        remove_stale_temporaries(part)
+    todo = [job for job, part in zip(jobs, part_paths, strict=True) if not _readable_part(part)]
+    for index, products, rec_calls in process_map(
+        _recording_job,
+        todo,
+        workers=workers,
+        progress=progress,
+        desc="extracting" if len(todo) == len(jobs) else f"extracting (resuming: {len(jobs) - len(todo)} done)",
+        unit="rec",
+        one_thread_each=False,
+    ):
+        _write_part(part_paths[index], products, rec_calls)
+
     n_total = 0
     tables = []
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
@@ -245,15 +264,8 @@ def extract_dataset(
                 "freq_marginal", (0, CANVAS_BINS), "float32", maxshape=(None, CANVAS_BINS)
             ),
         }
-        for index, products, rec_calls in process_map(
-            _recording_job,
-            jobs,
-            workers=workers,
-            progress=progress,
-            desc="extracting",
-            unit="rec",
-            one_thread_each=False,
-        ):
+        for index, part in enumerate(part_paths):
+            products, rec_calls = _read_part(part)
             r = recordings.iloc[index]
             k = len(rec_calls)
             for name, ds_h5 in arrays.items():
@@ -288,7 +300,43 @@ def extract_dataset(
         f.attrs["source"] = source
         f.attrs["inputs"] = json.dumps(key_data, default=str)
         f.attrs["usvlib"] = usvlib.__version__
+    shutil.rmtree(parts, ignore_errors=True)  # the cache file holds everything now
     return Extraction(path, read_table(path), from_cache=False, seconds=time.perf_counter() - started)
+
+
+_PART_ARRAYS = ("images", "spectral_line", "time_marginal", "freq_marginal", "did_not_fit")
+
+
+def _write_part(part: Path, products: dict, rec_calls: pd.DataFrame) -> None:
+    """One recording's products and calls, written atomically (a killed run leaves none half-done)."""
+    with atomic_path(part) as tmp, h5py.File(tmp, "w") as f:
+        for name in _PART_ARRAYS:
+            f.create_dataset(name, data=products[name])
+        columns = [c for c in ("onset_s", "offset_s", "call_id", "score") if c in rec_calls]
+        _write_table(f, "calls", rec_calls[columns])
+        _write_table(f, "properties", products["properties"])
+
+
+def _readable_part(part: Path) -> bool:
+    if not part.is_file():
+        return False
+    try:
+        _read_part(part)
+    except (OSError, KeyError, ValueError):
+        part.unlink()  # damaged (a full disk, a copy cut short): made again
+        return False
+    return True
+
+
+def _read_part(part: Path) -> tuple[dict, pd.DataFrame]:
+    with h5py.File(part, "r") as f:
+        products = {name: f[name][...] for name in _PART_ARRAYS}
+    calls = read_table(part, "calls")
+    # an empty table as recording_products makes it (stored, its columns would read back as text)
+    products["properties"] = (
+        read_table(part, "properties") if len(calls) else pd.DataFrame(columns=list(EXTENDED_COLUMNS))
+    )
+    return products, calls
 
 
 def _write_table(f: h5py.File, name: str, table: pd.DataFrame) -> None:

@@ -150,7 +150,7 @@ def recording_products(
     freqs, band = sp.band(rate)
     rows = canvas_rows(freqs)
     keep_rows = (rows >= 0) & (rows < CANVAS_BINS)
-    window = np.hanning(n + 2)[1:-1].astype(np.float32)
+    window = sp.window(rate)  # scaled to the paper's window: the same magnitudes at any rate
     power_to_ms = 2.0 / (n * float(np.sum(window.astype(np.float64) ** 2)))
     window_int16 = window / np.float32(32768.0)  # blocks are read as int16: the window converts
     n_calls = len(calls)

@@ -16,6 +16,15 @@ from numpy.lib.stride_tricks import sliding_window_view
 from usvlib.errors import ConfigError
 
 
+REFERENCE_RATE_HZ = 300_000
+"""The rate of the Donders recordings, at which the paper's window is 500 samples: magnitudes
+at any rate are in the units of the window at this rate (:meth:`SpectrogramParams.window`)."""
+
+
+def _hann(n: int) -> np.ndarray:
+    return np.hanning(n + 2)[1:-1]  # Hann without its zero end points (every sample counts)
+
+
 @dataclass(frozen=True)
 class SpectrogramParams:
     """STFT settings in physical units (defaults: the paper's)."""
@@ -30,6 +39,31 @@ class SpectrogramParams:
 
     def hop_samples(self, rate_hz: int) -> int:
         return max(1, round(self.hop_s * rate_hz))
+
+    def window(self, rate_hz: int) -> np.ndarray:
+        """The Hann window at ``rate_hz``, in the units of the paper's window.
+
+        A longer window sums more samples, so unscaled magnitudes grow with the sampling rate
+        (a tone's peak is proportional to the window's sum). The window is scaled by the ratio of
+        its sum to that of the window at :data:`REFERENCE_RATE_HZ` (the authors' 500 samples), so
+        a call has the same magnitudes at any rate, and at 300 kHz exactly the authors' values.
+
+        Parameters
+        ----------
+        rate_hz : int
+            Sampling rate in Hz.
+
+        Returns
+        -------
+        ndarray of float32, shape (window_samples(rate_hz),)
+            Hann without its zero end points; unscaled at the reference rate.
+        """
+        n = self.window_samples(rate_hz)
+        window = _hann(n)
+        reference = self.window_samples(REFERENCE_RATE_HZ)
+        if n == reference:
+            return window.astype(np.float32)
+        return (window * (_hann(reference).sum() / window.sum())).astype(np.float32)
 
     def band(self, rate_hz: int) -> tuple[np.ndarray, slice]:
         """Frequencies (Hz) of the kept bins and the slice of the rfft output they are.
@@ -78,7 +112,8 @@ def stft_magnitude(
     Parameters
     ----------
     samples : ndarray, shape (n,)
-        Mono samples (any scale: the magnitudes are in the samples' units).
+        Mono samples (any scale: the magnitudes are in the samples' units, windowed by
+        ``params.window(rate_hz)``, so a call has the same magnitudes at any rate).
     rate_hz : int
         Sampling rate in Hz; window and hop are ``params``' seconds at this rate.
     params : SpectrogramParams
@@ -119,8 +154,7 @@ def stft_magnitude(
     if len(x) < n:
         return np.zeros((len(freqs), 0), np.float32), freqs, np.zeros(0)
     frames = sliding_window_view(x, n)[::hop]
-    window = np.hanning(n + 2)[1:-1].astype(np.float32)  # periodic-free Hann without zero ends
-    spec = np.abs(np.fft.rfft(frames * window, axis=1))[:, band].T.astype(np.float32)
+    spec = np.abs(np.fft.rfft(frames * params.window(rate_hz), axis=1))[:, band].T.astype(np.float32)
     times = (np.arange(frames.shape[0]) * hop + n / 2) / rate_hz
     return spec, freqs, times
 
