@@ -11,6 +11,7 @@ from usvlib.crossval.inference import (
     accuracy_statistics,
     balanced_accuracy_by_animal,
     bootstrap_interval,
+    identity_statistics,
     paired_comparison,
     paired_sign_flip_p_value,
     per_animal_positive,
@@ -145,3 +146,27 @@ def test_a_paired_comparison_averages_repeated_controls_fold_by_fold():
     out = paired_comparison(real, controls)
     assert out["n_folds"] == 5 and out["mean_difference"] == pytest.approx(0.34)
     assert out["p_value"] == pytest.approx(1 / 32)
+
+
+def test_identity_statistics_of_perfect_and_of_uninformed_predictions():
+    rng = np.random.default_rng(0)
+    animals = np.repeat(np.arange(20), 50)  # 20 animals of 50 USVs: chance 5 %
+    perfect = identity_statistics(animals, animals, n_permutations=199)
+    assert perfect["accuracy"] == 1.0 and perfect["ci_low"] == perfect["ci_high"] == 1.0
+    assert perfect["p_value"] == pytest.approx(1 / 200)  # no permutation reaches it
+    guesses = rng.integers(0, 20, len(animals))
+    blind = identity_statistics(animals, guesses, n_permutations=999)
+    assert blind["chance_permuted"] == pytest.approx(0.05, abs=0.005)
+    assert blind["ci_low"] <= 0.05 <= blind["ci_high"] and blind["p_value"] > 0.05
+
+
+def test_identity_interval_resamples_whole_animals():
+    # half the animals always named right, half never: the share right varies with which
+    # animals are drawn, far more than USVs resampled one by one would say
+    animals = np.repeat(np.arange(10), 100)
+    predicted = np.where(animals < 5, animals, (animals + 1) % 10)
+    stats = identity_statistics(animals, predicted, n_permutations=99)
+    assert stats["accuracy"] == 0.5
+    assert stats["ci_low"] < 0.3 and stats["ci_high"] > 0.7
+    with pytest.raises(ValueError, match="same, non-zero length"):
+        identity_statistics(animals, predicted[:-1])

@@ -15,7 +15,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from usvlib.errors import ConfigError
 
-
 REFERENCE_RATE_HZ = 300_000
 """The rate of the Donders recordings, at which the paper's window is 500 samples: magnitudes
 at any rate are in the units of the window at this rate (:meth:`SpectrogramParams.window`)."""

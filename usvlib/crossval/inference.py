@@ -13,6 +13,8 @@ interval and the test treat the animal as the unit:
   together: the animals' class labels are permuted (all relabellings when there are few enough,
   else a seeded sample) and the accuracy recomputed from the per-animal shares; the p-value is
   the share of relabellings scoring at least the observed accuracy (one-sided).
+* ``identity_statistics``: the same for a many-class accuracy (which animal): animals resampled
+  for the interval, predictions permuted over USVs for the test.
 """
 
 from __future__ import annotations
@@ -287,4 +289,67 @@ def paired_comparison(better, worse, *, seed: int = 0) -> dict:
         "mean_difference": float(np.mean(a - b)),
         "p_value": paired_sign_flip_p_value(a, b, seed=seed),
         "n_folds": len(shared),
+    }
+
+
+def identity_statistics(
+    y_true,
+    y_pred,
+    *,
+    level: float = 0.95,
+    n_resamples: int = 10_000,
+    n_permutations: int = 2_000,
+    seed: int = 0,
+) -> dict:
+    """Interval and test of a many-class accuracy, such as naming the animal of each USV.
+
+    The interval resamples the true classes (the animals) with replacement, each with all its
+    USVs, and recomputes the share named right: an animal's USVs are not independent. The test
+    permutes the predictions over the USVs (the null: the predicted class carries nothing about
+    the true one, whatever the classes' sizes and the classifier's preferences).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int (n,)
+        The true and the predicted class of every example.
+    level : float
+        Coverage of the interval.
+    n_resamples, n_permutations : int
+    seed : int
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (share right), ``ci_low``, ``ci_high``, ``p_value`` (one-sided,
+        ``(1 + hits) / (1 + n_permutations)``) and ``chance_permuted`` (the mean accuracy under
+        the null: what a classifier with the same predictions but no information scores).
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in length or are empty, or ``level`` is not in (0, 1).
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if len(y_true) != len(y_pred) or not len(y_true):
+        raise ValueError(f"y_true and y_pred need the same, non-zero length; got {len(y_true)} and {len(y_pred)}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    rng = np.random.default_rng(seed)
+    right = y_true == y_pred
+    classes, cls = np.unique(y_true, return_inverse=True)
+    correct = np.bincount(cls, weights=right, minlength=len(classes))
+    counts = np.bincount(cls, minlength=len(classes)).astype(float)
+    picks = rng.integers(0, len(classes), size=(n_resamples, len(classes)))
+    stat = correct[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(stat, [tail, 100 - tail])
+    observed = float(right.mean())
+    null = np.array([np.mean(y_true == rng.permutation(y_pred)) for _ in range(n_permutations)])
+    hits = int(np.sum(null >= observed - 1e-12))
+    return {
+        "accuracy": observed,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": (1 + hits) / (1 + n_permutations),
+        "chance_permuted": float(null.mean()),
     }

@@ -14,7 +14,7 @@ import pandas as pd
 
 from usvlib.crossval import CVResult, random_folds, summary_row
 from usvlib.paper.fig3 import across_animals_dnn
-from usvlib.paper.runs import animal_identity, over_seeds
+from usvlib.paper.runs import animal_identity, identity_summary, over_seeds
 from usvlib.paper.study import Study
 from usvlib.synth.diagnostics import recorded_oracle
 
@@ -29,6 +29,7 @@ class Fig5Result:
     identity_confusion: pd.DataFrame  # true animal x predicted animal, counts
     identity_chance: float
     identity_accuracy: float  # share of USVs whose animal is named right
+    identity_stats: dict  # runs.identity_summary: accuracy, chance, ci_low, ci_high, p_value
     table: pd.DataFrame  # across animals vs random split
 
 
@@ -58,8 +59,9 @@ def compute(study: Study, *, progress: bool = True) -> Fig5Result:
     out["identity_confusion"] = pd.crosstab(
         pd.Series(animals[pred.y_true], name="true"), pd.Series(animals[pred.y_pred], name="predicted")
     ).reindex(index=animals, columns=animals, fill_value=0)
-    out["identity_chance"] = 1.0 / len(animals)
-    out["identity_accuracy"] = float((pred.y_true == pred.y_pred).mean())
+    out["identity_stats"] = identity_summary(out["identity"], animals, seed=study.profile.seed)
+    out["identity_chance"] = out["identity_stats"]["chance"]
+    out["identity_accuracy"] = out["identity_stats"]["accuracy"]
     out["table"] = pd.DataFrame(
         [
             summary_row("across animals", across_animals_dnn(study, progress=progress)),
@@ -74,6 +76,4 @@ def record(ctx, result: Fig5Result) -> None:
     oracle = recorded_oracle(ctx.dataset, "sex.with_animal")
     ctx.record_cv("fig5.dnn.random_split", result.random_split, oracle_with_animal=oracle)
     ctx.record_over_seeds("fig5.dnn.random_split_over_seeds", [r.mean for r in result.random_split_seeds])
-    ctx.record_identity(
-        "fig5.identity.accuracy", result.identity, accuracy=result.identity_accuracy, chance=result.identity_chance
-    )
+    ctx.record_identity("fig5.identity.accuracy", result.identity, result.identity_stats)

@@ -27,7 +27,7 @@ from usvlib.crossval import (
 from usvlib.crossval.inference import accuracy_statistics
 from usvlib.paper.fig3 import chance_verdict
 from usvlib.paper.runners import linear_cv, network_cv
-from usvlib.paper.runs import animal_identity, over_seeds
+from usvlib.paper.runs import animal_identity, identity_summary, over_seeds
 from usvlib.paper.study import Study
 from usvlib.synth.diagnostics import recorded_oracle
 
@@ -44,6 +44,7 @@ class Fig8Result:
     identity: CVResult  # which animal, random folds
     identity_accuracy: float
     identity_chance: float
+    identity_stats: dict  # runs.identity_summary: accuracy, chance, ci_low, ci_high, p_value
     per_animal: pd.DataFrame  # the DNN across animals: accuracy of each left-out animal, with its group
     table: pd.DataFrame  # model, split, mean, sd, accuracy_by_animal, ci_low, ci_high, p_value, n_folds
     oracle: float | None  # the strain oracle across animals (synthetic data)
@@ -137,13 +138,14 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
         .rename("n_usvs")
         .reset_index()
     )
-    pred = identity.predictions
+    identity_stats = identity_summary(identity, animals, seed=study.profile.seed)
     return Fig8Result(
         counts=counts,
         runs=runs,
         identity=identity,
-        identity_accuracy=float((pred.y_true == pred.y_pred).mean()),
-        identity_chance=1.0 / len(animals),
+        identity_accuracy=identity_stats["accuracy"],
+        identity_chance=identity_stats["chance"],
+        identity_stats=identity_stats,
         per_animal=per_animal_accuracy(runs["dnn", "across_animals"], study.animals, study.groups),
         table=pd.DataFrame(rows),
         oracle=recorded_oracle(dataset, "strain.across_animals"),
@@ -174,6 +176,4 @@ def record(ctx, result: Fig8Result) -> None:
             extra["repeats"] = len(run.infos["repeats"])
         ctx.record_cv(f"fig8.{model}.{name}", run, **extra)
     ctx.record_over_seeds("fig8.dnn.across_animals_over_seeds", [class_balanced_mean(r) for r in result.seed_runs])
-    ctx.record_identity(
-        "fig8.identity.accuracy", result.identity, accuracy=result.identity_accuracy, chance=result.identity_chance
-    )
+    ctx.record_identity("fig8.identity.accuracy", result.identity, result.identity_stats)

@@ -274,14 +274,21 @@ class NotebookContext:
             extra={"per_seed": values, "first_seed": self.profile.seed, **extra},
         )
 
-    def record_identity(self, key: str, result, *, accuracy: float, chance: float) -> dict:
-        """Record which animal a USV comes from: the share named right, the SD over folds, chance."""
+    def record_identity(self, key: str, result, stats: dict) -> dict:
+        """Record which animal a USV comes from: the share named right with its interval over
+        animals and permutation test (``paper.runs.identity_summary``), the SD over folds, chance."""
         return self.record(
             key,
-            accuracy,
+            stats["accuracy"],
             sd=float(result.folds.balanced_accuracy.std(ddof=1)),
             n=len(result.predictions),
-            extra={"chance": chance, "balanced_accuracy": result.mean},
+            ci=(stats["ci_low"], stats["ci_high"]),
+            p_value=stats["p_value"],
+            extra={
+                "chance": stats["chance"],
+                "chance_permuted": stats["chance_permuted"],
+                "balanced_accuracy": result.mean,
+            },
         )
 
     def save_animation(self, animation, name: str, *, fps: int = 12, dpi: int = 80) -> Path:

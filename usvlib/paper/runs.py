@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from usvlib.crossval import CVResult, random_folds
+from usvlib.crossval.inference import identity_statistics
 from usvlib.paper.runners import network_cv
 from usvlib.paper.study import Study
 
@@ -57,3 +58,10 @@ def animal_identity(study: Study, name: str, *, progress: bool = True) -> tuple[
         progress=progress,
     )
     return result, animals
+
+
+def identity_summary(identity: CVResult, animals, *, seed: int = 0) -> dict:
+    """The identity network's share of USVs named right, chance (one over the animals), and its
+    interval over animals and permutation test (``crossval.inference.identity_statistics``)."""
+    pred = identity.predictions
+    return {**identity_statistics(pred.y_true, pred.y_pred, seed=seed), "chance": 1.0 / len(animals)}

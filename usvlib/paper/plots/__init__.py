@@ -34,7 +34,7 @@ from usvlib.paper.plots.data import (
 from usvlib.paper.plots.network import network_analysis, saliency_maps
 from usvlib.paper.plots.space import rotating_view, usv_space
 from usvlib.paper.plots.strain import strain
-from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style, identity_text
 
 __all__ = [
     "GROUP_COLORS",
@@ -48,6 +48,7 @@ __all__ = [
     "detection_scores",
     "examples_per_value",
     "filters",
+    "identity_text",
     "image_grid",
     "learning_curve",
     "model_comparison",

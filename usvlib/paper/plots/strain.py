@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from usvlib.paper.plots.network import _letter
-from usvlib.paper.plots.style import GROUP_COLORS
+from usvlib.paper.plots.style import GROUP_COLORS, identity_text
 
 SPLIT_STYLE = {
     "across_animals": ("new animals", "#3466a5"),
@@ -81,7 +83,7 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     ax.set_ylim(0, 1)
     ax.set_ylabel("DNN accuracy, left-out animal")
     ax.set_title(
-        f"which mouse: {100 * result.identity_accuracy:.0f} % of USVs (chance {100 * result.identity_chance:.0f} %)",
+        textwrap.fill(f"which mouse: {identity_text(result.identity_stats)}", 60),
         fontsize=9,
     )
     _letter(ax, "C")

@@ -23,3 +23,22 @@ def apply_style() -> None:
             "font.family": "DejaVu Sans",
         }
     )
+
+
+def identity_text(stats: dict) -> str:
+    """The identity network's share right with its interval, test and chance, for a title.
+
+    Parameters
+    ----------
+    stats : dict
+        ``paper.runs.identity_summary``'s.
+
+    Returns
+    -------
+    str
+        e.g. "16 % of USVs [12, 20] (95 % CI over animals), p = 0.0005; chance 4 %".
+    """
+    return (
+        f"{100 * stats['accuracy']:.0f} % of USVs [{100 * stats['ci_low']:.0f}, {100 * stats['ci_high']:.0f}] "
+        f"(95 % CI over animals), p = {stats['p_value']:.2g}; chance {100 * stats['chance']:.0f} %"
+    )
