@@ -70,6 +70,7 @@ class Fig7Result:
     recall: float | None
     umap_precision: float | None  # the same clustering of the UMAP embedding
     umap_recall: float | None
+    recall_by_frequency: pd.DataFrame | None  # the two-part calls per quartile of their true centre frequency
     confident_fraction: float
     knn_purity_all: float
     knn_purity_confident: float
@@ -84,6 +85,49 @@ def _male_cluster(points: np.ndarray, groups, positive, min_size: int) -> tuple[
     choice = richest_cluster(clusters, groups, positive, min_size=min_size, criterion="excess")
     in_cluster = clusters == choice.cluster if choice.cluster >= 0 else np.zeros(len(points), bool)
     return clusters, choice, in_cluster
+
+
+def recall_by_quartile(found: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """The share of a planted set that a cluster holds, per quartile of one of its parameters.
+
+    Parameters
+    ----------
+    found : ndarray of bool (n,)
+        Whether each member of the set is in the cluster.
+    values : ndarray (n,)
+        The parameter (e.g. the true centre frequency in kHz).
+
+    Returns
+    -------
+    DataFrame
+        One row per quartile: ``low`` and ``high`` (its bounds), ``n`` and ``recall``.
+    """
+    quartile = pd.qcut(values, 4, labels=False, duplicates="drop")
+    table = pd.DataFrame({"q": quartile, "value": values, "found": found}).groupby("q")
+    return pd.DataFrame(
+        {
+            "low": table.value.min(),
+            "high": table.value.max(),
+            "n": table.size(),
+            "recall": table.found.mean(),
+        }
+    ).reset_index(drop=True)
+
+
+def recall_verdict(result: Fig7Result) -> str | None:
+    """Where the cluster misses the planted two-part calls, from ``recall_by_frequency`` (None
+    without a truth)."""
+    table = result.recall_by_frequency
+    if table is None or len(table) < 2:
+        return None
+    low, top = table.iloc[:-1], table.iloc[-1]
+    low_recall = float((low.recall * low.n).sum() / low.n.sum())
+    return (
+        f"The cluster holds {100 * low_recall:.0f} % of the two-part calls centred at or below "
+        f"{low.high.max():.1f} kHz and {100 * top.recall:.0f} % of those above ({top.low:.1f}-{top.high:.1f} kHz): "
+        "the images place a call at its frequency, so the highest two-part calls lie among other "
+        "calls of their frequency rather than with the other two-part calls."
+    )
 
 
 def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
@@ -147,11 +191,13 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
         .reset_index()
     )
     males = per_animal[per_animal.group == positive]
-    precision = recall = umap_precision = umap_recall = None
+    precision = recall = umap_precision = umap_recall = recall_by_frequency = None
     if "truth_call_id" in study.table:
-        two_part = truth_rows(dataset, study.table.truth_call_id).family.to_numpy() == "two_part"
+        truth = truth_rows(dataset, study.table.truth_call_id)
+        two_part = truth.family.to_numpy() == "two_part"
         precision, recall = cluster_scores(in_cluster, two_part)
         umap_precision, umap_recall = cluster_scores(in_umap_cluster, two_part)
+        recall_by_frequency = recall_by_quartile(in_cluster[two_part], truth.center_freq_khz.to_numpy()[two_part])
     confident = (p_positive < CONFIDENT) | (p_positive > 1 - CONFIDENT)
     purity_all = knn_purity(tsne, groups, k=NEIGHBOURS)
     purity_confident = (
@@ -185,6 +231,7 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
         recall=recall,
         umap_precision=umap_precision,
         umap_recall=umap_recall,
+        recall_by_frequency=recall_by_frequency,
         confident_fraction=float(confident.mean()),
         knn_purity_all=purity_all,
         knn_purity_confident=float(purity_confident),
@@ -219,6 +266,14 @@ def record(ctx, result: Fig7Result) -> None:
     put("fig7.male_cluster.recall", result.recall, n=result.n_usvs, extra=extra)
     put("fig7.umap_cluster.precision", result.umap_precision, n=n, extra=extra)
     put("fig7.umap_cluster.recall", result.umap_recall, n=n, extra=extra)
+    if result.recall_by_frequency is not None:
+        for q, row in result.recall_by_frequency.iterrows():
+            put(
+                f"fig7.male_cluster.recall_by_frequency.q{q + 1}",
+                row.recall,
+                n=int(row.n),
+                extra={"centre_freq_khz": [float(row.low), float(row.high)]},
+            )
     put("fig7.male_cluster.male_share", result.male_share, n=result.n_usvs, extra=extra)
     put("fig7.male_cluster.n_males_present", result.n_males_present, n=result.settings["n_males"], unit="count")
     put("fig7.male_cluster.n_usvs", result.n_usvs, n=n, unit="count")

@@ -160,6 +160,13 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
         "the male cluster: share of the planted two-part calls in it (synthetic data only)",
         statement="synthetic-only validation",
     ),
+    **{
+        f"fig7.male_cluster.recall_by_frequency.q{q}": PaperNumber(
+            f"the male cluster: share of the two-part calls in it, quartile {q} of their true centre frequency",
+            statement="synthetic-only validation",
+        )
+        for q in (1, 2, 3, 4)
+    },
     "fig7.male_cluster.male_share": PaperNumber("the male cluster: share of its USVs from males", statement="male"),
     "fig7.male_cluster.n_males_present": PaperNumber(
         "the male cluster: males with USVs in it", unit="count", statement="all males"
