@@ -108,3 +108,110 @@ def test_extract_command(tiny_dataset, tmp_path):
     first, second = run(), run()
     assert first.returncode == 0 and "built the per-USV cache" in first.stdout
     assert "opened the cached" in second.stdout
+
+
+def test_detect_a_file_named_twice_is_detected_once_and_a_damaged_flac_is_skipped(tmp_path):
+    import numpy as np
+    import pandas as pd
+    import soundfile as sf
+
+    from usvlib.paths import reference_clips_dir
+
+    clip = str(reference_clips_dir() / "1" / "rec_1.wav")
+    x, rate = sf.read(clip)
+    flac = tmp_path / "cut.flac"
+    sf.write(flac, np.asarray(x), rate, format="FLAC")
+    flac.write_bytes(flac.read_bytes()[: flac.stat().st_size // 2])
+    out = tmp_path / "calls.csv"
+    res = _run("detect", clip, str(flac), clip, clip, "-o", str(out), "--quiet")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"{clip} is listed 3 times: detected once" in res.stderr
+    assert "skipped:" in res.stderr and "cut.flac: cannot be read between" in res.stderr
+    assert "16 calls in 1 recording(s)" in res.stdout and len(pd.read_csv(out)) == 16
+
+
+def test_unwritable_outputs_are_refused_before_any_work(tmp_path, monkeypatch):
+    import os
+
+    import pytest
+
+    from usvlib._io import check_output_file, check_output_folder
+    from usvlib.errors import OutputError
+
+    real_access = os.access
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # root may write anywhere, so a read-only folder is simulated where the check asks
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode))
+    with pytest.raises(OutputError, match="the folder .*locked is not writable - choose another output path"):
+        check_output_file(locked / "calls.csv")
+    with pytest.raises(OutputError, match="locked is not writable - choose another output folder"):
+        check_output_folder(locked / "out")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutputError, match="afile: is a file - give a folder"):
+        check_output_folder(afile)
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        check_output_folder(afile / "out")
+    assert check_output_folder(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+
+
+def test_reproduce_and_synth_refuse_bad_output_folders_in_one_line(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = _run("reproduce", "--profile", "quick", "--only", "00", "--out", str(afile))
+    assert res.returncode == 2 and "afile: is a file - give a folder" in res.stderr
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    res = _run("synth", "--out", str(afile))
+    assert res.returncode == 2 and "is a file: give a folder" in res.stderr and res.stderr.count("\n") == 1
+    # "." (here a folder with a file in it) is refused by name, not with a traceback
+    res = subprocess.run(
+        [sys.executable, "-m", "usvlib", "synth", "--out", ".", "--overwrite"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 2 and "is not a synthetic dataset" in res.stderr and "Traceback" not in res.stderr
+    assert afile.read_text() == "x"
+
+
+def test_verify_names_an_unlisted_recording(tiny_dataset):
+    import shutil
+
+    sex = tiny_dataset / "Data" / "RawRecordings" / "Sex"
+    male = sorted(sex.glob("Rmale_*.wav"))[0]
+    shutil.copy(male, sex / "Rfem_Afem11.wav")  # a male's recording renamed as a female's
+    res = _run("verify", str(tiny_dataset))
+    assert res.returncode == 1 and "all files present and intact" not in res.stdout
+    assert "UNLISTED  Data/RawRecordings/Sex/Rfem_Afem11.wav" in res.stdout
+    assert "remove the unlisted recordings" in res.stdout
+    res = _run("verify", str(tiny_dataset), "--only", "Data/RawRecordings/Nothing/*")
+    assert res.returncode == 2 and "no file matches" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_extract_skip_unreadable(tiny_dataset, tmp_path):
+    import os
+
+    sex = tiny_dataset / "Data" / "RawRecordings" / "Sex"
+    victim = sorted(sex.glob("Rfem_*.wav"))[0]
+    victim.write_bytes(victim.read_bytes()[:30])  # the header cut short
+    from usvlib.manifest import write_manifest
+
+    write_manifest(tiny_dataset)  # as listed: the file is intact by its manifest, but unreadable
+    env = {**os.environ, "USVLIB_CACHE": str(tmp_path / "cache")}
+
+    def run(*extra):
+        return subprocess.run(
+            [sys.executable, "-m", "usvlib", "extract", str(tiny_dataset), "--quiet", *extra],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
+
+    refused = run()
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "recording(s) cannot be used" in refused.stderr and "--skip-unreadable" in refused.stderr
+    assert victim.name in refused.stderr
+    done = run("--skip-unreadable")
+    assert done.returncode == 0 and "built the per-USV cache" in done.stdout and victim.name in done.stderr

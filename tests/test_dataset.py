@@ -131,7 +131,9 @@ def test_truncated_recording_is_named(tiny_dataset):
     wav.write_bytes(wav.read_bytes()[:100_000])
     with pytest.raises(DatasetError) as exc:
         load_dataset(tiny_dataset, verify="none")
-    assert "Rfem_Afem03.wav: truncated" in str(exc.value)
+    message = str(exc.value)
+    assert "Rfem_Afem03.wav: truncated" in message and "\n" not in message
+    assert "usvlib extract --skip-unreadable, or skip_unreadable=True in Python" in message
     with pytest.warns(UserWarning, match="truncated"):
         ds = load_dataset(tiny_dataset, verify="none", skip_unreadable=True)
     assert "Rfem_Afem03" not in set(ds.recordings.recording)

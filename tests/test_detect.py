@@ -138,15 +138,34 @@ def test_a_float_wav_gives_the_calls_of_its_16_bit_copy(tmp_path, subtype):
     pd.testing.assert_frame_equal(from_pcm.drop(columns="recording"), from_float.drop(columns="recording"))
 
 
-def test_a_float_wav_with_nan_samples_is_named(tmp_path):
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_float_wav_with_nan_or_infinite_samples_is_named(tmp_path, bad):
     import soundfile as sf
 
     x = noise(1.0).astype(np.float32)
-    x[RATE // 2] = np.nan
-    path = tmp_path / "nan.wav"
+    x[RATE // 2] = bad
+    path = tmp_path / "bad.wav"
     sf.write(path, x, RATE, subtype="FLOAT")
-    with pytest.raises(AudioError, match=r"nan\.wav: has NaN or infinite samples \(the first at 0\.500 s\)"):
+    with pytest.raises(AudioError, match=r"bad\.wav: has NaN or infinite samples \(the first at 0\.500 s\)"):
         detect_file(path)
+
+
+def test_a_float_wav_gives_the_products_of_its_16_bit_copy(tmp_path):
+    import soundfile as sf
+
+    from usvlib.products import recording_products
+
+    x = place(noise(1.0), tone(70_000, 0.05, amplitude=0.02), 0.3)
+    x16 = np.clip(np.rint(x * 32768), -32768, 32767).astype(np.int16)
+    pcm = write_wav(tmp_path / "pcm16.wav", x16, RATE)
+    flt = tmp_path / "float.wav"
+    sf.write(flt, x16 / 32768.0, RATE, subtype="FLOAT")
+    calls = pd.DataFrame({"onset_s": [0.3], "offset_s": [0.35]})
+    from_pcm, from_float = recording_products(pcm, calls), recording_products(flt, calls)
+    assert np.abs(from_pcm["images"].astype(float)).max() > 1  # a call, not zeros
+    for name in ("images", "spectral_line", "time_marginal", "freq_marginal"):
+        np.testing.assert_array_equal(from_pcm[name], from_float[name])
+    pd.testing.assert_frame_equal(from_pcm["properties"], from_float["properties"])
 
 
 def test_a_damaged_flac_is_named_and_the_batch_goes_on(tmp_path):

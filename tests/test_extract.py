@@ -131,7 +131,8 @@ def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_dataset, tmp_pa
     _same_cache(resumed, whole)
 
 
-def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monkeypatch, how):
     import usvlib.extract as extract
 
     cache = tmp_path / "cache"
@@ -141,14 +142,14 @@ def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monke
         "real, done = extract._recording_job, []\n"
         "def job(j):\n"
         "    if len(done) == 1:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"        os.kill(os.getpid(), {int(how)})\n"
         "    done.append(1)\n"
         "    return real(j)\n"
         "extract._recording_job = job\n"
         f"extract.extract_dataset({str(tiny_dataset)!r}, calls='truth', workers=1, cache={str(cache)!r})\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode != 0  # SIGKILL: killed at once; SIGINT: KeyboardInterrupt in the job
     (parts,) = cache.glob("*.parts")
     assert len(list(parts.glob("[0-9]*.h5"))) == 1
     stale = parts / ".00001.tmp-999999999.h5"  # what a kill during a write leaves (no such PID)
@@ -160,3 +161,26 @@ def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monke
     assert not parts.exists() and [p.suffix for p in cache.iterdir()] == [".h5"]
     monkeypatch.undo()
     _same_cache(resumed, extract_dataset(tiny_dataset, calls="truth", workers=1, cache=tmp_path / "whole"))
+
+
+def test_a_recording_damaged_mid_file_is_named_after_the_others_are_done(tiny_dataset, tmp_path):
+    import soundfile as sf
+
+    from usvlib.errors import AudioError
+    from usvlib.manifest import write_manifest
+
+    sex = tiny_dataset / "Data" / "RawRecordings" / "Sex"
+    victim = sorted(sex.glob("Rfem_*.wav"))[1]
+    x, rate = sf.read(victim, dtype="float32")
+    x[len(x) // 2] = np.nan  # a readable header, a bad sample in the middle
+    sf.write(victim, x, rate, subtype="FLOAT")
+    write_manifest(tiny_dataset)
+    cache = tmp_path / "cache"
+    with pytest.raises(AudioError) as exc:
+        extract_dataset(tiny_dataset, calls="truth", workers=1, cache=cache)
+    message = str(exc.value)
+    assert f"{victim.name}: has NaN or infinite samples" in message and "\n" not in message
+    assert "1 of" in message and "the other recordings are kept and not redone" in message
+    (parts,) = cache.glob("*.parts")
+    n_used = int(load_dataset(tiny_dataset).recordings.used.sum())
+    assert len(list(parts.glob("*.h5"))) == n_used - 1

@@ -55,6 +55,37 @@ def check_output_file(path: str | os.PathLike) -> Path:
     return path
 
 
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """Check, before any work, that ``path`` can be (or is) a writable output folder.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        If ``path`` is a file, lies under a file, or its nearest existing folder is not writable.
+    """
+    from usvlib.errors import OutputError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file - give a folder for the outputs")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{path}: {existing} is a file, not a folder - choose another output folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: the folder {existing} is not writable - choose another output folder")
+    return path
+
+
 def temporary_sibling(path: Path) -> Path:
     """A unique temporary name next to ``path`` (same folder, so a rename is atomic)."""
     path = Path(path)

@@ -177,8 +177,8 @@ def _read(f: sf.SoundFile, info: AudioInfo, n: int, ch: int, dtype: str, start: 
         data = f.read(n, dtype="float32" if as_float else dtype, always_2d=True)[:, ch]
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(
-            f"{info.path}: cannot be read past {start / info.rate_hz:.2f} s ({exc}) - the file is damaged or "
-            "truncated; re-copy it from the original recording"
+            f"{info.path}: cannot be read between {start / info.rate_hz:.2f} and {(start + n) / info.rate_hz:.2f} s "
+            f"({exc}) - the file is damaged or truncated; re-copy it from the original recording"
         ) from None
     if as_float:
         bad = ~np.isfinite(data)

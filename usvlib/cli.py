@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 
 import usvlib
 from usvlib.errors import UsvlibError
@@ -71,10 +72,14 @@ def _cmd_detect(args) -> int:
     from usvlib.detect import detect_many
 
     out = check_output_file(args.output)  # before the work, not after it
-    calls, failures = detect_many(args.recordings, channel=args.channel, progress=not args.quiet)
+    recordings = list(dict.fromkeys(args.recordings))  # a file named twice is detected (and counted) once
+    for path in recordings:
+        if (times := args.recordings.count(path)) > 1:
+            print(f"note: {path} is listed {times} times: detected once", file=sys.stderr)
+    calls, failures = detect_many(recordings, channel=args.channel, progress=not args.quiet)
     for message in failures.values():
         print(f"skipped: {message}", file=sys.stderr)
-    n_ok = len(args.recordings) - len(failures)
+    n_ok = len(recordings) - len(failures)
     if n_ok == 0:
         print(f"error: no recording could be read - nothing written ({out} left as it was)", file=sys.stderr)
         return 2
@@ -89,10 +94,16 @@ def _cmd_detect(args) -> int:
 
 
 def _cmd_extract(args) -> int:
+    from usvlib.dataset import load_dataset
     from usvlib.extract import extract_dataset
 
     started = time.perf_counter()
-    ex = extract_dataset(args.dataset, calls=args.calls, workers=args.workers, progress=not args.quiet)
+    with warnings.catch_warnings():  # the notes are printed once, as lines of their own
+        warnings.simplefilter("ignore")
+        dataset = load_dataset(args.dataset, skip_unreadable=args.skip_unreadable)
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    ex = extract_dataset(dataset, calls=args.calls, workers=args.workers, progress=not args.quiet)
     what = "opened the cached" if ex.from_cache else "built the"
     n = len(ex.table)
     print(
@@ -164,8 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reproduce",
         "run the notebooks that regenerate the paper's figures and numbers",
         "Executes notebooks/NN_*.ipynb with papermill. The default profile on synthetic data writes\n"
-        "figures/, results/ and the README's numbers; every other run writes build/<profile>-<data>/.\n"
-        "Executed notebooks go to build/<profile>-<data>/notebooks/.",
+        "figures/ and results/; every other run writes build/<profile>-<data>/ (or --out DIR).\n"
+        "Executed notebooks go to notebooks/ inside that folder (build/default-synthetic/ for the default).",
         "usvlib reproduce --profile quick --only 00 03",
         _cmd_reproduce,
     )
@@ -205,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="call times from the detector or the dataset's ground truth (default: truth if any)",
     )
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
+    )
     p.add_argument("--quiet", action="store_true")
 
     _subcommand(

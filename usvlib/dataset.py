@@ -263,9 +263,10 @@ def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, note
     if problems:
         if not skip_unreadable:
             raise DatasetError(
-                f"{len(problems)} recording(s) cannot be used:\n  "
-                + "\n  ".join(problems)
-                + "\n(repair or remove them; from Python, skip_unreadable=True continues without them)"
+                f"{len(problems)} recording(s) cannot be used: "
+                + "; ".join(problems)
+                + " - repair or remove them (usvlib extract --skip-unreadable, or skip_unreadable=True in "
+                "Python, goes on without them)"
             )
         notes.extend(problems)
         recordings = recordings[recordings.rate_hz.notna()].reset_index(drop=True)
@@ -286,8 +287,8 @@ def _refuse_unlisted(root: Path, recordings: pd.DataFrame) -> None:
             continue  # unpacked by the user from the strain archive, which the manifest checks
         if rel not in listed:
             raise DatasetError(
-                f"{file}: not in {MANIFEST_NAME}, so it cannot be checked - remove it from the dataset "
-                "(or load with verify='none' to use unchecked files)"
+                f"{file}: not in {MANIFEST_NAME}, so it cannot be checked - remove it from the dataset, or "
+                f"list it in {MANIFEST_NAME} with its SHA256 if it belongs there"
             )
 
 
@@ -375,7 +376,8 @@ def load_dataset(
                 subset = None
             else:
                 subset = list(verify)
-            report = verify_manifest(root, subset=subset, rehash=rehash)
+            # the recordings it will read are checked against the listing below, one line each
+            report = verify_manifest(root, subset=subset, rehash=rehash, unlisted=False)
             report.raise_if_bad()
             _refuse_unlisted(root, recordings)
 

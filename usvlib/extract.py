@@ -34,7 +34,7 @@ from usvlib._io import atomic_path, json_digest, remove_stale_temporaries
 from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
-from usvlib.errors import ConfigError
+from usvlib.errors import AudioError, ConfigError, UsvlibError
 from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
 from usvlib.products import ExtractParams, recording_products
@@ -64,14 +64,18 @@ def code_fingerprint(source: str = "truth") -> str:
     return _dependency_fingerprint(extract_dataset, read_table, exclude=() if source == "detect" else (detect_file,))
 
 
-def _recording_job(job: dict) -> tuple[int, dict, pd.DataFrame]:
+def _recording_job(job: dict) -> tuple[int, dict | None, pd.DataFrame | str]:
+    """(index, products, calls) of one recording; (index, None, the message) if it cannot be read."""
     path = job["path"]
-    if job["source"] == "detect":
-        calls = detect_file(path, job["detector"], channel=job["channel"])
-    else:
-        calls = job["truth"]
-    calls = calls.sort_values("onset_s").reset_index(drop=True)
-    products = recording_products(path, calls, job["params"], channel=job["channel"])
+    try:
+        if job["source"] == "detect":
+            calls = detect_file(path, job["detector"], channel=job["channel"])
+        else:
+            calls = job["truth"]
+        calls = calls.sort_values("onset_s").reset_index(drop=True)
+        products = recording_products(path, calls, job["params"], channel=job["channel"])
+    except UsvlibError as exc:  # damaged mid-file: the batch goes on, and names it at the end
+        return job["index"], None, str(exc)
     return job["index"], products, calls
 
 
@@ -236,6 +240,7 @@ def extract_dataset(
     for part in part_paths:
         remove_stale_temporaries(part)
     todo = [job for job, part in zip(jobs, part_paths, strict=True) if not _readable_part(part)]
+    failed: list[str] = []
     for index, products, rec_calls in process_map(
         _recording_job,
         todo,
@@ -245,7 +250,15 @@ def extract_dataset(
         unit="rec",
         one_thread_each=False,
     ):
+        if products is None:
+            failed.append(rec_calls)
+            continue
         _write_part(part_paths[index], products, rec_calls)
+    if failed:
+        raise AudioError(
+            f"{len(failed)} of {len(jobs)} recording(s) could not be extracted: {'; '.join(failed)} - repair or "
+            "remove them and run again (the other recordings are kept and not redone)"
+        )
 
     n_total = 0
     tables = []

@@ -97,10 +97,11 @@ class VerifyReport:
     missing: list[str] = field(default_factory=list)
     corrupted: list[tuple[str, str, str]] = field(default_factory=list)  # path, expected, actual
     optional_missing: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)  # recordings the manifest does not list
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.corrupted
+        return not self.missing and not self.corrupted and not self.unlisted
 
     def summary(self) -> str:
         """A human-readable account, one problem per line."""
@@ -109,10 +110,14 @@ class VerifyReport:
             lines.append(f"  MISSING   {rel}")
         for rel, expected, actual in self.corrupted:
             lines.append(f"  CORRUPTED {rel} (SHA256 {actual[:12]}..., manifest says {expected[:12]}...)")
+        for rel in self.unlisted:
+            lines.append(f"  UNLISTED  {rel} (a recording {MANIFEST_NAME} does not list: it cannot be checked)")
         if self.optional_missing:
             lines.append(f"  ({len(self.optional_missing)} macOS 'Icon' files absent: harmless)")
         if self.ok:
             lines.append("  all files present and intact")
+        elif self.unlisted and not (self.missing or self.corrupted):
+            lines.append(f"  -> remove the unlisted recordings from the dataset (or list them in {MANIFEST_NAME})")
         else:
             lines.append(
                 "  -> copy the missing or corrupted files again from the dataset's source "
@@ -166,6 +171,7 @@ def verify_manifest(
     *,
     subset: list[str] | None = None,
     rehash: bool = True,
+    unlisted: bool = True,
 ) -> VerifyReport:
     """Check the files of ``root`` against ``root/MANIFEST.txt``.
 
@@ -178,6 +184,9 @@ def verify_manifest(
     rehash : bool
         Hash every file (default). ``False`` trusts earlier results for files whose size and
         modification time did not change (fast repeated loads).
+    unlisted : bool
+        Also look for recordings under ``Data/RawRecordings`` that the manifest does not list
+        (:func:`unlisted_recordings`); each makes the report bad.
 
     Returns
     -------
@@ -216,7 +225,52 @@ def verify_manifest(
         report.checked += 1
         if digests[p] != e.sha256:
             report.corrupted.append((e.path, e.sha256, digests[p]))
+    if unlisted:
+        listed = {e.path for e in read_manifest(root / MANIFEST_NAME)}
+        report.unlisted = [
+            rel
+            for rel in unlisted_recordings(root, listed)
+            if subset is None or any(fnmatch.fnmatchcase(rel, pat) for pat in subset)
+        ]
     return report
+
+
+RECORDING_SUFFIXES = (".wav", ".flac")
+RECORDINGS_DIR = "Data/RawRecordings"
+UNPACKED_ARCHIVES = {"Data/RawRecordings/Strain/RecordingsCortexless.zip": "Data/RawRecordings/Strain/"}
+"""An archive the manifest lists, and the folder its members are unpacked into by hand."""
+
+
+def unlisted_recordings(root: str | os.PathLike, listed: set[str]) -> list[str]:
+    """Recordings under ``root/Data/RawRecordings`` that the manifest does not list.
+
+    Such a file would be used unchecked (a copy renamed into the dataset takes another animal's
+    place). Members unpacked from a listed archive into its folder are the archive's.
+
+    Parameters
+    ----------
+    root : path
+        The dataset folder.
+    listed : set of str
+        The manifest's relative paths.
+
+    Returns
+    -------
+    list of str
+        Relative POSIX paths, sorted.
+    """
+    folder = Path(root) / RECORDINGS_DIR
+    if not folder.is_dir():
+        return []
+    unpacked = tuple(prefix for archive, prefix in UNPACKED_ARCHIVES.items() if archive in listed)
+    found = []
+    for path in folder.rglob("*"):
+        if path.suffix.lower() not in RECORDING_SUFFIXES or not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if rel not in listed and not rel.startswith(unpacked):
+            found.append(rel)
+    return sorted(found)
 
 
 def write_manifest(root: Path, *, known: dict | None = None) -> Path:

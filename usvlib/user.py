@@ -123,7 +123,10 @@ def load_user_recordings(
     try:
         table = pd.read_csv(manifest_csv, dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DatasetError(f"{manifest_csv}: cannot be read as CSV ({exc})") from None
+        reason = " ".join(str(exc).split())  # pandas' parser errors can span lines
+        raise DatasetError(
+            f"{manifest_csv}: cannot be read as CSV ({reason}) - save it as comma-separated text"
+        ) from None
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in ("path", "animal") if c not in table]
     if missing or not ({"sex", "group"} & set(table.columns)):
@@ -174,7 +177,8 @@ def load_user_recordings(
     conflict = conflict[conflict > 1]
     if len(conflict):
         raise DatasetError(
-            f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])}"
+            f"{manifest_csv}: animals listed with more than one sex/group: {', '.join(conflict.index[:5])} - "
+            "give each animal (one mouse) a single sex/group, or different animal names"
         )
     channels = _channels(table, manifest_csv)
     recordings = pd.DataFrame(

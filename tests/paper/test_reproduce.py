@@ -40,6 +40,7 @@ def test_notebook_00_runs_in_the_quick_profile(quick_dataset, tmp_path):
     out = tmp_path / "run"
     summary = reproduce.run("quick", quick_dataset, only=["00"], out_dir=out, progress=False)
     assert [p.name for p in summary.executed] == ["00_dataset.ipynb"]
+    assert summary.executed[0].parent == out / "notebooks"  # the executed copy goes with the outputs
     for name in ("fig0_usvs_per_recording", "fig0_call_types", "fig0_oracle_per_animal"):
         _assert_drawn(out / "figures" / f"{name}.png")
     numbers = json.loads((out / "results" / "numbers.json").read_text())

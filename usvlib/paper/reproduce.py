@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from usvlib._io import atomic_path
+from usvlib._io import atomic_path, check_output_folder
 from usvlib.crossval.inference import accuracy_statistics
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.errors import DatasetError, NotebookError
@@ -149,6 +149,8 @@ def run(
 
     profile = get_profile(profile)
     books = list_notebooks(only)  # a bad --only is said before any data is generated
+    if out_dir is not None:  # an output path that cannot be a folder is said before any work
+        check_output_folder(out_dir)
     data = Path(data_dir) if data_dir else prepare_synthetic(profile, progress=progress)
     if not data.is_dir():
         raise DatasetError(f"{data}: no such folder - pass the dataset folder with --data")

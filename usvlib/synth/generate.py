@@ -154,7 +154,7 @@ def generate_dataset(
     >>> generate_dataset("/tmp/usv-quick", quick.synth, seed=quick.seed, name="quick")  # doctest: +SKIP
     """
     model = model or SynthModel()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).absolute()  # "." has no name to put a temporary folder beside
     _check_target(out_dir, overwrite)
     workers = default_workers() if workers is None else int(workers)
     started = time.perf_counter()
