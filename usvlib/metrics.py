@@ -88,15 +88,7 @@ def score_detections(reference: pd.DataFrame, detected: pd.DataFrame) -> Detecti
     ref = reference[["onset_s", "offset_s"]].to_numpy(float)
     det = detected[["onset_s", "offset_s"]].to_numpy(float)
     n_ref, n_det = len(ref), len(det)
-    matched_pairs = np.zeros((0, 2), int)
-    if n_ref and n_det:
-        overlap = np.minimum(ref[:, None, 1], det[None, :, 1]) - np.maximum(ref[:, None, 0], det[None, :, 0])
-        valid = overlap > 0
-        # maximise the number of pairs first, then overlap (normalised below 1 per pair)
-        gain = np.where(valid, 1.0 + overlap / (overlap.max() + 1e-12) * 1e-3, 0.0)
-        r, c = optimize.linear_sum_assignment(-gain)
-        keep = valid[r, c]
-        matched_pairs = np.column_stack([r[keep], c[keep]])
+    matched_pairs = matched_intervals(reference, detected)
     k = len(matched_pairs)
     precision = k / n_det if n_det else (1.0 if n_ref == 0 else 0.0)
     recall = k / n_ref if n_ref else 1.0
@@ -107,6 +99,61 @@ def score_detections(reference: pd.DataFrame, detected: pd.DataFrame) -> Detecti
     else:
         on = off = float("nan")
     return DetectionScore(n_ref, n_det, k, precision, recall, f1, float(on), float(off))
+
+
+def _overlaps(reference: pd.DataFrame, detected: pd.DataFrame) -> np.ndarray:
+    """(n_reference, n_detected) overlap in seconds of every pair (<= 0: none)."""
+    ref = reference[["onset_s", "offset_s"]].to_numpy(float)
+    det = detected[["onset_s", "offset_s"]].to_numpy(float)
+    return np.minimum(ref[:, None, 1], det[None, :, 1]) - np.maximum(ref[:, None, 0], det[None, :, 0])
+
+
+def matched_intervals(reference: pd.DataFrame, detected: pd.DataFrame) -> np.ndarray:
+    """The one-to-one matching of :func:`score_detections`: (k, 2) rows of (reference, detected).
+
+    Pairs must overlap; among the matchings the one with the most pairs (ties: the largest total
+    overlap) is chosen.
+
+    Parameters
+    ----------
+    reference, detected : DataFrame
+        ``onset_s``, ``offset_s``.
+
+    Returns
+    -------
+    ndarray of int, shape (k, 2)
+        Row positions (not index labels) in ``reference`` and ``detected``.
+    """
+    if not len(reference) or not len(detected):
+        return np.zeros((0, 2), int)
+    overlap = _overlaps(reference, detected)
+    valid = overlap > 0
+    # maximise the number of pairs first, then overlap (normalised below 1 per pair)
+    gain = np.where(valid, 1.0 + overlap / (overlap.max() + 1e-12) * 1e-3, 0.0)
+    r, c = optimize.linear_sum_assignment(-gain)
+    keep = valid[r, c]
+    return np.column_stack([r[keep], c[keep]])
+
+
+def splits_and_merges(reference: pd.DataFrame, detected: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which reference calls are split and which detections merge calls.
+
+    Parameters
+    ----------
+    reference, detected : DataFrame
+        ``onset_s``, ``offset_s``.
+
+    Returns
+    -------
+    split : ndarray of bool (n_reference,)
+        The reference call overlaps two or more detections (one call found as pieces).
+    merging : ndarray of bool (n_detected,)
+        The detection overlaps two or more reference calls (several calls found as one).
+    """
+    if not len(reference) or not len(detected):
+        return np.zeros(len(reference), bool), np.zeros(len(detected), bool)
+    touching = _overlaps(reference, detected) > 0
+    return touching.sum(axis=1) >= 2, touching.sum(axis=0) >= 2
 
 
 def score_recordings(detected: pd.DataFrame, reference: pd.DataFrame, *, key: str = "animal") -> pd.DataFrame:
@@ -182,3 +229,86 @@ def match_to_truth(detected: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     hit = overlap[np.arange(len(d)), best] > 0
     out[hit] = truth.call_id.to_numpy()[best[hit]]
     return out
+
+
+def grouped_detection_scores(
+    reference: pd.DataFrame,
+    detected: pd.DataFrame,
+    *,
+    reference_group,
+    detected_group,
+    key: str = "recording",
+) -> pd.DataFrame:
+    """Recall, precision, F1, timing errors, splits and merges per group of calls.
+
+    Calls are matched one to one within each recording (:func:`matched_intervals`). A reference
+    call counts in its own group; a detection in the group of the call it matched, or, unmatched,
+    in its own (e.g. the duration band of its own length).
+
+    Parameters
+    ----------
+    reference, detected : DataFrame
+        ``key``, ``onset_s``, ``offset_s``.
+    reference_group, detected_group : array-like
+        The group of every reference call and of every detection (same lengths as the tables).
+    key : str
+        The column naming the recording.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``n_reference``, ``n_detected``, ``recall``, ``precision``, ``f1``,
+        ``median_onset_error_ms``, ``median_offset_error_ms`` (absolute, over matched pairs),
+        ``splits`` (reference calls found as two or more pieces) and ``merges`` (detections that
+        hold two or more reference calls), and a last row ``all``.
+    """
+    reference = reference.reset_index(drop=True)
+    detected = detected.reset_index(drop=True)
+    ref_group = np.asarray(reference_group, dtype=object)
+    det_group = np.asarray(detected_group, dtype=object).copy()
+    matched_det = np.full(len(reference), -1)
+    on_err = np.full(len(reference), np.nan)
+    off_err = np.full(len(reference), np.nan)
+    split = np.zeros(len(reference), bool)
+    merging = np.zeros(len(detected), bool)
+    det_matched = np.zeros(len(detected), bool)
+    for name in pd.unique(pd.concat([reference[key], detected[key]])):
+        ri = np.flatnonzero((reference[key] == name).to_numpy())
+        di = np.flatnonzero((detected[key] == name).to_numpy())
+        pairs = matched_intervals(reference.iloc[ri], detected.iloc[di])
+        r, d = ri[pairs[:, 0]], di[pairs[:, 1]]
+        matched_det[r] = d
+        det_matched[d] = True
+        det_group[d] = ref_group[r]  # a matched detection counts where its call does
+        on_err[r] = np.abs(detected.onset_s.to_numpy()[d] - reference.onset_s.to_numpy()[r])
+        off_err[r] = np.abs(detected.offset_s.to_numpy()[d] - reference.offset_s.to_numpy()[r])
+        s, m = splits_and_merges(reference.iloc[ri], detected.iloc[di])
+        split[ri], merging[di] = s, m
+
+    def row(ref_mask, det_mask) -> dict:
+        n_ref, n_det = int(ref_mask.sum()), int(det_mask.sum())
+        k_ref = int((matched_det[ref_mask] >= 0).sum())
+        k_det = int(det_matched[det_mask].sum())
+        recall = k_ref / n_ref if n_ref else np.nan
+        precision = k_det / n_det if n_det else np.nan
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+        return {
+            "n_reference": n_ref,
+            "n_detected": n_det,
+            "recall": recall,
+            "precision": precision,
+            "f1": f1,
+            "median_onset_error_ms": 1e3 * float(np.nanmedian(on_err[ref_mask])) if k_ref else np.nan,
+            "median_offset_error_ms": 1e3 * float(np.nanmedian(off_err[ref_mask])) if k_ref else np.nan,
+            "splits": int(split[ref_mask].sum()),
+            "merges": int(merging[det_mask].sum()),
+        }
+
+    groups = [g for g in pd.unique(np.concatenate([ref_group, det_group])) if not pd.isna(g)]
+    try:
+        groups = sorted(groups)
+    except TypeError:
+        pass
+    rows = [{"group": g, **row(ref_group == g, det_group == g)} for g in groups]
+    rows.append({"group": "all", **row(np.ones(len(reference), bool), np.ones(len(detected), bool))})
+    return pd.DataFrame(rows)
