@@ -3,6 +3,8 @@ threshold, hysteresis, merging, the duration and continuity limits."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import ndimage
@@ -35,10 +37,10 @@ def _mode_and_sd(values: np.ndarray) -> tuple[float, float]:
     return float(mode), float(max(sd, 1e-6))
 
 
-_NULL_CACHE: dict[tuple[int, float], float] = {}
+_NULL_CACHE: dict[tuple[int, float, int], float] = {}
 
 
-def noise_threshold_factor(n_bins: int, false_frame_rate: float) -> float:
+def noise_threshold_factor(n_bins: int, false_frame_rate: float, smooth_frames: int = 1) -> float:
     """How many noise-side spreads above the mode a noise frame's purity exceeds with the given rate.
 
     Under whitened noise every bin is exponential with mean 1, so the null distribution of
@@ -52,17 +54,22 @@ def noise_threshold_factor(n_bins: int, false_frame_rate: float) -> float:
         Frequency bins of the searched band (``FrameFeatures.n_bins``).
     false_frame_rate : float
         Share of pure-noise frames that should exceed the threshold, in (0, 1).
+    smooth_frames : int
+        Frames purity is averaged over (``DetectorParams.smooth_frames``): the null is simulated
+        with the same averaging.
 
     Returns
     -------
     float
         The factor; cached per ``(n_bins, false_frame_rate)`` for the process.
     """
-    key = (int(n_bins), float(false_frame_rate))
+    key = (int(n_bins), float(false_frame_rate), int(smooth_frames))
     if key not in _NULL_CACHE:
         rng = np.random.default_rng(0)
         w = rng.exponential(size=(200_000, n_bins)).astype(np.float32)
         p = w.max(axis=1) / w.sum(axis=1)
+        if smooth_frames > 1:
+            p = ndimage.uniform_filter1d(p, smooth_frames, mode="nearest")
         mode, spread = _mode_and_sd(p)
         _NULL_CACHE[key] = float((np.quantile(p, 1 - false_frame_rate) - mode) / spread)
     return _NULL_CACHE[key]
@@ -86,10 +93,31 @@ def thresholds(ff: FrameFeatures, params: DetectorParams) -> tuple[float, float]
     strong, weak : float
         Purity thresholds: a call needs frames above ``strong`` and extends while above ``weak``.
     """
-    mode, spread = _mode_and_sd(ff.purity)
-    strong = mode + noise_threshold_factor(ff.n_bins, params.false_frame_rate) * spread
-    weak = mode + noise_threshold_factor(ff.n_bins, params.extend_frame_rate) * spread
+    mode, spread = _mode_and_sd(smoothed_purity(ff, params))
+    strong = mode + noise_threshold_factor(ff.n_bins, params.false_frame_rate, params.smooth_frames) * spread
+    weak = mode + noise_threshold_factor(ff.n_bins, params.extend_frame_rate, params.smooth_frames) * spread
     return strong, weak
+
+
+def smoothed_purity(ff: FrameFeatures, params: DetectorParams) -> np.ndarray:
+    """Purity averaged over ``params.smooth_s`` (``smooth_frames`` frames): a faint call's frames add up, noise's
+    fluctuations average out (the purity of each frame, so a sweep's moving peak loses nothing)."""
+    if params.smooth_frames <= 1:
+        return ff.purity
+    return ndimage.uniform_filter1d(ff.purity, params.smooth_frames, mode="nearest")
+
+
+def _trim_smoothing(runs: np.ndarray, voiced_raw: np.ndarray, half: int) -> np.ndarray:
+    """Undo the spread of the averaging at a call's ends: drop up to ``half`` edge frames of each
+    run that are not voiced on their own (purity under the single-frame weak threshold, or no
+    spectral peak); a loud call's run otherwise starts and ends ``half`` frames early and late."""
+    runs = runs.copy()
+    for _ in range(half):  # a loop over at most two frames, not over events
+        start_quiet = ~voiced_raw[np.minimum(runs[:, 0], len(voiced_raw) - 1)] & (runs[:, 1] - runs[:, 0] > 1)
+        runs[start_quiet, 0] += 1
+        stop_quiet = ~voiced_raw[np.maximum(runs[:, 1] - 1, 0)] & (runs[:, 1] - runs[:, 0] > 1)
+        runs[stop_quiet, 1] -= 1
+    return runs
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
@@ -120,11 +148,15 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     if ff.purity.size == 0:
         return empty
     strong_thr, weak_thr = thresholds(ff, params)
-    in_band = (ff.mean_hz >= params.min_mean_freq_hz) & (ff.contrast >= params.min_contrast)
-    strong = (ff.purity > strong_thr) & in_band
+    purity = smoothed_purity(ff, params)
+    contrast = ff.contrast
+    if params.smooth_frames > 1:  # a faint call's contrast fluctuates from frame to frame like its purity
+        contrast = ndimage.uniform_filter1d(contrast, params.smooth_frames, mode="nearest")
+    in_band = (ff.mean_hz >= params.min_mean_freq_hz) & (contrast >= params.min_contrast)
+    strong = (purity > strong_thr) & in_band
     if params.median_frames > 1:
         strong = ndimage.median_filter(strong.astype(np.uint8), size=params.median_frames, mode="constant") > 0
-    weak = (ff.purity > weak_thr) & in_band
+    weak = (purity > weak_thr) & in_band
     weak |= strong
     # hysteresis: keep the weak runs that contain a strong frame
     runs = _runs(weak)
@@ -140,6 +172,10 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     first = np.flatnonzero(new_event)
     last = np.concatenate([first[1:], [len(runs)]]) - 1
     runs = np.column_stack([runs[first, 0], runs[last, 1]])
+    if params.smooth_frames > 1:
+        _, weak_raw = thresholds(ff, dataclasses.replace(params, smooth_s=0.0))  # of single frames
+        raw_voiced = (ff.purity > weak_raw) & (ff.contrast >= params.min_contrast)
+        runs = _trim_smoothing(runs, raw_voiced, params.smooth_frames // 2)
     duration = (runs[:, 1] - runs[:, 0]) * ff.frame_s
     runs = runs[(duration >= params.min_duration_s) & (duration <= params.max_duration_s)]
     if len(runs) == 0:
@@ -147,7 +183,7 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     # per-event statistics with reduceat (no Python loop over events)
     starts, stops = runs[:, 0], runs[:, 1]
     edges = np.column_stack([starts, stops]).ravel()
-    voiced = ff.purity > weak_thr
+    voiced = purity > weak_thr
 
     def per_event(values, ufunc=np.add):
         # one extra element so that an event may end at the last frame; odd segments are gaps

@@ -33,6 +33,12 @@ class DetectorParams:
     max_duration_s: float = 0.500
     merge_gap_s: float = 0.015
     block_s: float = 10.0
+    smooth_s: float = 5 * 256 / 300_000
+
+    @property
+    def smooth_frames(self) -> int:
+        """``smooth_s`` in whole frames (at least 1)."""
+        return max(1, round(self.smooth_s / self.frame_s))
 
     def __post_init__(self):
         if not 0 < self.band_hz[0] < self.band_hz[1]:
@@ -41,6 +47,8 @@ class DetectorParams:
             raise ConfigError("min_duration_s must be below max_duration_s")
         if self.median_frames < 1 or self.median_frames % 2 == 0:
             raise ConfigError(f"median_frames must be odd and >= 1, got {self.median_frames}")
+        if self.smooth_s < 0:
+            raise ConfigError(f"smooth_s must be >= 0, got {self.smooth_s}")
 
 
 @dataclass

@@ -80,7 +80,7 @@ class Fig7Result:
     settings: dict  # PCA, perplexity, seed, minimum cluster size, k
 
 
-def _male_cluster(points: np.ndarray, groups, positive, min_size: int) -> tuple[np.ndarray, object]:
+def male_cluster(points: np.ndarray, groups, positive, min_size: int) -> tuple[np.ndarray, object]:
     clusters = density_clusters(points, min_cluster_size=min_size, min_samples=MIN_SAMPLES, selection="leaf")
     choice = richest_cluster(clusters, groups, positive, min_size=min_size, criterion="excess")
     in_cluster = clusters == choice.cluster if choice.cluster >= 0 else np.zeros(len(points), bool)
@@ -163,8 +163,8 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
     )
     min_size = max(10, round(MIN_CLUSTER_SHARE * n))
     groups = study.groups
-    clusters, choice, in_cluster = _male_cluster(tsne, groups, positive, min_size)
-    _, _, in_umap_cluster = _male_cluster(umap, groups, positive, min_size)
+    clusters, choice, in_cluster = male_cluster(tsne, groups, positive, min_size)
+    _, _, in_umap_cluster = male_cluster(umap, groups, positive, min_size)
     dnn = across_animals_dnn(study, progress=progress).predictions.set_index("index").score_1
     p_positive = dnn.reindex(np.arange(n)).to_numpy()
     points = pd.DataFrame(
