@@ -39,3 +39,26 @@ def test_detections_take_the_id_of_the_true_call_they_overlap_most():
     truth = pd.DataFrame({"call_id": [7, 8], "onset_s": [0.0, 0.2], "offset_s": [0.15, 0.3]})
     detected = pd.DataFrame({"onset_s": [0.12, 0.5, 0.12], "offset_s": [0.28, 0.6, 0.18]})
     assert match_to_truth(detected, truth).tolist() == [8, -1, 7]
+
+
+def test_grouped_scores_count_splits_and_merges():
+    from usvlib.metrics import grouped_detection_scores, splits_and_merges
+
+    ref = pd.DataFrame({"recording": "r", "onset_s": [0.1, 0.5, 0.9, 1.0], "offset_s": [0.2, 0.6, 0.95, 1.05]})
+    det = pd.DataFrame(
+        {
+            "recording": "r",
+            "onset_s": [0.1, 0.5, 0.57, 0.9, 2.0],  # call 2 in two pieces; calls 3 and 4 as one; a false one
+            "offset_s": [0.2, 0.55, 0.6, 1.05, 2.1],
+        }
+    )
+    split, merging = splits_and_merges(ref, det)
+    assert split.tolist() == [False, True, False, False]
+    assert merging.tolist() == [False, False, False, True, False]
+    groups = ["long", "long", "short", "short"]
+    det_groups = ["long", "long", "long", "short", "short"]
+    table = grouped_detection_scores(ref, det, reference_group=groups, detected_group=det_groups).set_index("group")
+    assert table.loc["all", "recall"] == 0.75  # three of four calls matched one to one
+    assert table.loc["all", "precision"] == 0.6  # three of five detections
+    assert table.loc["long", "recall"] == 1.0 and table.loc["long", "splits"] == 1
+    assert table.loc["short", "recall"] == 0.5 and table.loc["short", "merges"] == 1

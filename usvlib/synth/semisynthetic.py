@@ -206,7 +206,7 @@ def planted_recording(
     PlantedRecording
     """
     model = dataclasses.replace(model or SynthModel(), rate_hz=rate_hz)
-    rng = rng_for(seed, "semisynthetic", rate_hz, round(10 * snr_db))
+    rng = rng_for(seed, "semisynthetic", rate_hz, f"{snr_db:+g} dB")
     pool = _call_pool(model, seed)
     n_short = round(spec.short_share * spec.n_calls)
     log_lo, log_hi = np.log(spec.short_s), np.log(spec.duration_s)
