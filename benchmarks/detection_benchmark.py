@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import signal
 
 from usvlib.audio import read_audio, write_wav
-from usvlib.detect import detect_file
+from usvlib.detect import DetectorParams, detect_file
 from usvlib.formats import read_intervals
 from usvlib.metrics import grouped_detection_scores, score_detections
 from usvlib.paths import project_root, reference_clips_dir
@@ -139,7 +139,11 @@ def main() -> None:
     parser.add_argument("--snrs", default="-5,0,5,10,20")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="also write the tables as CSV here")
+    parser.add_argument(
+        "--detector", default="{}", help="usvlib DetectorParams to change, as JSON, e.g. '{\"min_duration_s\": 0.005}'"
+    )
     args = parser.parse_args()
+    params = DetectorParams(**json.loads(args.detector))
     rates = [int(r) for r in args.rates.split(",")]
     snrs = tuple(float(s) for s in args.snrs.split(","))
     started = time.perf_counter()
@@ -158,12 +162,12 @@ def main() -> None:
                 work / f"planted-{rec.rate_hz // 1000}k-{rec.snr_db:+.0f}dB.wav", rec.samples, rec.rate_hz
             )
         started = time.perf_counter()
-        usvlib_calls = {name: detect_file(path) for name, path in wavs.items()}
+        usvlib_calls = {name: detect_file(path, params) for name, path in wavs.items()}
         usvlib_s = time.perf_counter() - started
         tools = {"usvlib": usvlib_calls}
         seconds = {"usvlib": usvlib_s}
         clips = dev_clips()
-        clip_calls = {"usvlib": [detect_file(w) for w, _ in clips]}
+        clip_calls = {"usvlib": [detect_file(w, params) for w, _ in clips]}
         if args.with_usvseg:
             found, seconds["usvseg"] = run_usvseg(list(wavs.values()), work)
             tools["usvseg"] = {name: found[path] for name, path in wavs.items()}

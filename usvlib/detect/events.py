@@ -172,14 +172,15 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     first = np.flatnonzero(new_event)
     last = np.concatenate([first[1:], [len(runs)]]) - 1
     runs = np.column_stack([runs[first, 0], runs[last, 1]])
-    if params.smooth_frames > 1:
-        _, weak_raw = thresholds(ff, dataclasses.replace(params, smooth_s=0.0))  # of single frames
-        raw_voiced = (ff.purity > weak_raw) & (ff.contrast >= params.min_contrast)
-        runs = _trim_smoothing(runs, raw_voiced, params.smooth_frames // 2)
+    # the duration limits judge the run as found; the trimming below only refines its ends
     duration = (runs[:, 1] - runs[:, 0]) * ff.frame_s
     runs = runs[(duration >= params.min_duration_s) & (duration <= params.max_duration_s)]
     if len(runs) == 0:
         return empty
+    if params.smooth_frames > 1:
+        _, weak_raw = thresholds(ff, dataclasses.replace(params, smooth_s=0.0))  # of single frames
+        raw_voiced = (ff.purity > weak_raw) & (ff.contrast >= params.min_contrast)
+        runs = _trim_smoothing(runs, raw_voiced, params.smooth_frames // 2)
     # per-event statistics with reduceat (no Python loop over events)
     starts, stops = runs[:, 0], runs[:, 1]
     edges = np.column_stack([starts, stops]).ravel()
