@@ -138,6 +138,7 @@ def test_a_killed_extraction_resumes_and_cleans_up(tiny_dataset, tmp_path, monke
     cache = tmp_path / "cache"
     script = (
         "import os, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # a background job inherits SIGINT ignored
         "import usvlib.extract as extract\n"
         "real, done = extract._recording_job, []\n"
         "def job(j):\n"
