@@ -7,11 +7,11 @@ from usvlib.paper.study import load_study
 
 
 @pytest.fixture(scope="module")
-def result(quick_dataset, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("USVLIB_CACHE", str(tmp_path_factory.mktemp("cache6")))
-        study = load_study(load_dataset(quick_dataset), "quick", progress=False)
-        yield study, fig6.compute(study, progress=False)
+def result(quick_dataset):
+    # the session's test cache: notebook 06's test (tests/paper/test_reproduce.py) then reuses the
+    # networks trained here (cache keys cover the code, so nothing stale is reused)
+    study = load_study(load_dataset(quick_dataset), "quick", progress=False)
+    return study, fig6.compute(study, progress=False)
 
 
 def test_the_dissected_network_has_the_papers_layers_at_the_profiles_width(result):

@@ -1,4 +1,6 @@
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -22,9 +24,11 @@ def _assert_drawn(path):
 
 
 @pytest.fixture(scope="module")
-def trained_cache(tmp_path_factory):
-    """One fresh cache for the notebooks 03-07: 06 and 07 reuse the sex network 03 trained."""
-    return tmp_path_factory.mktemp("trained-cache")
+def trained_cache():
+    """The session's test cache for the notebooks 03-07: 06 and 07 reuse the sex network 03
+    trained, and 03 and 06 what tests/paper/test_fig6.py trained on the same data (the keys
+    cover the code, so nothing stale is reused; a clean clone starts empty)."""
+    return Path(os.environ["USVLIB_CACHE"])
 
 
 def test_notebooks_are_committed_clean():
