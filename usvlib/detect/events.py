@@ -4,11 +4,14 @@ threshold, hysteresis, merging, the duration and continuity limits."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from usvlib._io import write_json_atomic
 from usvlib.detect.frames import DetectorParams, FrameFeatures
 
 CALL_COLUMNS = [
@@ -38,6 +41,21 @@ def _mode_and_sd(values: np.ndarray) -> tuple[float, float]:
 
 
 _NULL_CACHE: dict[tuple[int, float, int], float] = {}
+_NULL_PURITY: dict[int, np.ndarray] = {}
+
+
+def _null_purity(n_bins: int) -> np.ndarray:
+    """Purity of 200 000 frames of whitened noise (seeded): one simulation per band width."""
+    if n_bins not in _NULL_PURITY:
+        w = np.random.default_rng(0).exponential(size=(200_000, n_bins)).astype(np.float32)
+        _NULL_PURITY[n_bins] = w.max(axis=1) / w.sum(axis=1)
+    return _NULL_PURITY[n_bins]
+
+
+def _null_file() -> Path:
+    from usvlib.paths import cache_dir
+
+    return cache_dir() / "detector-null.json"
 
 
 def noise_threshold_factor(n_bins: int, false_frame_rate: float, smooth_frames: int = 1) -> float:
@@ -61,18 +79,35 @@ def noise_threshold_factor(n_bins: int, false_frame_rate: float, smooth_frames: 
     Returns
     -------
     float
-        The factor; cached per ``(n_bins, false_frame_rate)`` for the process.
+        The factor. It is kept for the process and in ``detector-null.json`` of the cache folder
+        (a simulation takes a quarter of a second; the file holds the same values, keyed by the
+        numpy version whose generator drew them).
     """
     key = (int(n_bins), float(false_frame_rate), int(smooth_frames))
-    if key not in _NULL_CACHE:
-        rng = np.random.default_rng(0)
-        w = rng.exponential(size=(200_000, n_bins)).astype(np.float32)
-        p = w.max(axis=1) / w.sum(axis=1)
-        if smooth_frames > 1:
-            p = ndimage.uniform_filter1d(p, smooth_frames, mode="nearest")
-        mode, spread = _mode_and_sd(p)
-        _NULL_CACHE[key] = float((np.quantile(p, 1 - false_frame_rate) - mode) / spread)
+    if key in _NULL_CACHE:
+        return _NULL_CACHE[key]
+    name = f"{key[0]}/{key[1]!r}/{key[2]}/numpy {np.__version__}"
+    stored = _read_null_file()
+    if name in stored:
+        _NULL_CACHE[key] = float(stored[name])
+        return _NULL_CACHE[key]
+    p = _null_purity(key[0])
+    if smooth_frames > 1:
+        p = ndimage.uniform_filter1d(p, smooth_frames, mode="nearest")
+    mode, spread = _mode_and_sd(p)
+    _NULL_CACHE[key] = float((np.quantile(p, 1 - false_frame_rate) - mode) / spread)
+    try:
+        write_json_atomic(_null_file(), {**_read_null_file(), name: _NULL_CACHE[key]})
+    except OSError:
+        pass  # a read-only cache folder only costs the simulation next time
     return _NULL_CACHE[key]
+
+
+def _read_null_file() -> dict:
+    try:
+        return json.loads(_null_file().read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def thresholds(ff: FrameFeatures, params: DetectorParams) -> tuple[float, float]:
