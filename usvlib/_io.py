@@ -41,11 +41,7 @@ def check_output_file(path: str | os.PathLike) -> Path:
     if path.is_dir():
         raise OutputError(f"{path}: is a folder - give a file name, e.g. {path / 'calls.csv'}")
     parent = path.parent
-    for above in (parent, *parent.parents):
-        if above.exists():
-            if not above.is_dir():
-                raise OutputError(f"{path}: {above} is a file, not a folder - choose another output path")
-            break
+    _nearest_folder(path, parent, "path", writable=False)
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -76,14 +72,23 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path}: is a file - give a folder for the outputs")
-    existing = path
+    _nearest_folder(path, path, "folder", writable=True)
+    return path
+
+
+def _nearest_folder(path: Path, start: Path, what: str, *, writable: bool) -> Path:
+    """The nearest existing folder at or above ``start``; an ``OutputError`` for ``path`` if it is
+    a file (or, with ``writable``, cannot be written), ending "choose another output <what>"."""
+    from usvlib.errors import OutputError
+
+    existing = start
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise OutputError(f"{path}: {existing} is a file, not a folder - choose another output folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: the folder {existing} is not writable - choose another output folder")
-    return path
+        raise OutputError(f"{path}: {existing} is a file, not a folder - choose another output {what}")
+    if writable and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: the folder {existing} is not writable - choose another output {what}")
+    return existing
 
 
 def temporary_sibling(path: Path) -> Path:

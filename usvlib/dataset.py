@@ -35,7 +35,7 @@ import pandas as pd
 from usvlib.audio import ZIP_SEPARATOR, audio_info
 from usvlib.errors import AudioError, DatasetError
 from usvlib.formats import load_properties
-from usvlib.manifest import MANIFEST_NAME, VerifyReport, read_manifest, verify_manifest
+from usvlib.manifest import MANIFEST_NAME, VerifyReport, is_listed, read_manifest, verify_manifest
 
 SEX_DIR = "Data/RawRecordings/Sex"
 STRAIN_DIR = "Data/RawRecordings/Strain"
@@ -283,9 +283,7 @@ def _refuse_unlisted(root: Path, recordings: pd.DataFrame) -> None:
             rel = Path(file).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:  # outside the dataset folder: not the manifest's to check
             continue
-        if rel.startswith(f"{STRAIN_DIR}/") and STRAIN_ZIP in listed:
-            continue  # unpacked by the user from the strain archive, which the manifest checks
-        if rel not in listed:
+        if not is_listed(rel, listed):  # listed, or unpacked by hand from the strain archive
             raise DatasetError(
                 f"{file}: not in {MANIFEST_NAME}, so it cannot be checked - remove it from the dataset, or "
                 f"list it in {MANIFEST_NAME} with its SHA256 if it belongs there"

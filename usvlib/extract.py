@@ -331,10 +331,14 @@ def _write_part(part: Path, products: dict, rec_calls: pd.DataFrame) -> None:
 
 
 def _readable_part(part: Path) -> bool:
+    """Whether a recording's part can be opened and holds everything (its arrays are read once,
+    when the cache is assembled)."""
     if not part.is_file():
         return False
     try:
-        _read_part(part)
+        with h5py.File(part, "r") as f:
+            if not all(name in f for name in (*_PART_ARRAYS, "calls", "properties")):
+                raise KeyError(part)
     except (OSError, KeyError, ValueError):
         part.unlink()  # damaged (a full disk, a copy cut short): made again
         return False

@@ -202,6 +202,7 @@ def verify_manifest(
     """
     root = Path(root)
     entries = read_manifest(root / MANIFEST_NAME)
+    listed = {e.path for e in entries}
     if subset is not None:
         unmatched = [pat for pat in subset if not any(fnmatch.fnmatchcase(e.path, pat) for e in entries)]
         if unmatched:
@@ -226,7 +227,6 @@ def verify_manifest(
         if digests[p] != e.sha256:
             report.corrupted.append((e.path, e.sha256, digests[p]))
     if unlisted:
-        listed = {e.path for e in read_manifest(root / MANIFEST_NAME)}
         report.unlisted = [
             rel
             for rel in unlisted_recordings(root, listed)
@@ -239,6 +239,14 @@ RECORDING_SUFFIXES = (".wav", ".flac")
 RECORDINGS_DIR = "Data/RawRecordings"
 UNPACKED_ARCHIVES = {"Data/RawRecordings/Strain/RecordingsCortexless.zip": "Data/RawRecordings/Strain/"}
 """An archive the manifest lists, and the folder its members are unpacked into by hand."""
+
+
+def is_listed(rel: str, listed: set[str]) -> bool:
+    """Whether the manifest checks the file at ``rel``: it lists it, or the file was unpacked by
+    hand from an archive it lists (``UNPACKED_ARCHIVES``)."""
+    return rel in listed or any(
+        rel.startswith(prefix) for archive, prefix in UNPACKED_ARCHIVES.items() if archive in listed
+    )
 
 
 def unlisted_recordings(root: str | os.PathLike, listed: set[str]) -> list[str]:
@@ -262,15 +270,8 @@ def unlisted_recordings(root: str | os.PathLike, listed: set[str]) -> list[str]:
     folder = Path(root) / RECORDINGS_DIR
     if not folder.is_dir():
         return []
-    unpacked = tuple(prefix for archive, prefix in UNPACKED_ARCHIVES.items() if archive in listed)
-    found = []
-    for path in folder.rglob("*"):
-        if path.suffix.lower() not in RECORDING_SUFFIXES or not path.is_file():
-            continue
-        rel = path.relative_to(root).as_posix()
-        if rel not in listed and not rel.startswith(unpacked):
-            found.append(rel)
-    return sorted(found)
+    found = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.suffix.lower() in RECORDING_SUFFIXES)
+    return sorted(rel for rel in found if not is_listed(rel, listed) and (Path(root) / rel).is_file())
 
 
 def write_manifest(root: Path, *, known: dict | None = None) -> Path:

@@ -137,9 +137,14 @@ def thresholds(ff: FrameFeatures, params: DetectorParams) -> tuple[float, float]
 def smoothed_purity(ff: FrameFeatures, params: DetectorParams) -> np.ndarray:
     """Purity averaged over ``params.smooth_s`` (``smooth_frames`` frames): a faint call's frames add up, noise's
     fluctuations average out (the purity of each frame, so a sweep's moving peak loses nothing)."""
+    return _averaged(ff.purity, params)
+
+
+def _averaged(values: np.ndarray, params: DetectorParams) -> np.ndarray:
+    """A per-frame feature averaged over ``params.smooth_frames`` frames (itself for one)."""
     if params.smooth_frames <= 1:
-        return ff.purity
-    return ndimage.uniform_filter1d(ff.purity, params.smooth_frames, mode="nearest")
+        return values
+    return ndimage.uniform_filter1d(values, params.smooth_frames, mode="nearest")
 
 
 def _trim_smoothing(runs: np.ndarray, voiced_raw: np.ndarray, half: int) -> np.ndarray:
@@ -184,9 +189,7 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
         return empty
     strong_thr, weak_thr = thresholds(ff, params)
     purity = smoothed_purity(ff, params)
-    contrast = ff.contrast
-    if params.smooth_frames > 1:  # a faint call's contrast fluctuates from frame to frame like its purity
-        contrast = ndimage.uniform_filter1d(contrast, params.smooth_frames, mode="nearest")
+    contrast = _averaged(ff.contrast, params)  # a faint call's contrast fluctuates like its purity
     in_band = (ff.mean_hz >= params.min_mean_freq_hz) & (contrast >= params.min_contrast)
     strong = (purity > strong_thr) & in_band
     if params.median_frames > 1:

@@ -27,9 +27,7 @@ class Fig5Result:
     random_split_seeds: list  # the random split from the profile's seed and the next ones
     identity: CVResult  # the animal-identity network, random folds
     identity_confusion: pd.DataFrame  # true animal x predicted animal, counts
-    identity_chance: float
-    identity_accuracy: float  # share of USVs whose animal is named right
-    identity_stats: dict  # runs.identity_summary: accuracy, chance, ci_low, ci_high, p_value
+    identity_stats: dict  # runs.identity_summary: share named right, chance, ci_low, ci_high, p_value
     table: pd.DataFrame  # across animals vs random split
 
 
@@ -60,8 +58,6 @@ def compute(study: Study, *, progress: bool = True) -> Fig5Result:
         pd.Series(animals[pred.y_true], name="true"), pd.Series(animals[pred.y_pred], name="predicted")
     ).reindex(index=animals, columns=animals, fill_value=0)
     out["identity_stats"] = identity_summary(out["identity"], animals, seed=study.profile.seed)
-    out["identity_chance"] = out["identity_stats"]["chance"]
-    out["identity_accuracy"] = out["identity_stats"]["accuracy"]
     out["table"] = pd.DataFrame(
         [
             summary_row("across animals", across_animals_dnn(study, progress=progress)),

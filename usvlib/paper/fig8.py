@@ -42,8 +42,6 @@ class Fig8Result:
     counts: pd.DataFrame  # one row per recording: recording, animal, group, n_usvs
     runs: dict  # (model, split) -> CVResult
     identity: CVResult  # which animal, random folds
-    identity_accuracy: float
-    identity_chance: float
     identity_stats: dict  # runs.identity_summary: accuracy, chance, ci_low, ci_high, p_value
     per_animal: pd.DataFrame  # the DNN across animals: accuracy of each left-out animal, with its group
     table: pd.DataFrame  # model, split, mean, sd, accuracy_by_animal, ci_low, ci_high, p_value, n_folds
@@ -143,8 +141,6 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig8Result:
         counts=counts,
         runs=runs,
         identity=identity,
-        identity_accuracy=identity_stats["accuracy"],
-        identity_chance=identity_stats["chance"],
         identity_stats=identity_stats,
         per_animal=per_animal_accuracy(runs["dnn", "across_animals"], study.animals, study.groups),
         table=pd.DataFrame(rows),

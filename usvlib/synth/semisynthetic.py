@@ -167,7 +167,7 @@ def noise_density(background: np.ndarray, rate_hz: int) -> tuple[np.ndarray, np.
     return signal.welch(background.astype(np.float64), fs=rate_hz, nperseg=nper)
 
 
-def _call_pool(model: SynthModel, seed: int) -> pd.DataFrame:
+def call_pool(model: SynthModel, seed: int) -> pd.DataFrame:
     """Realised calls of a few synthetic mice of both sexes (two-part calls left out)."""
     scale = SynthScale(sex_recording_s=60.0, calls_per_s=3.27, n_cortexless=0, n_control=0, strain_recording_s=1.0)
     animals = sample_animals(model, scale, seed)
@@ -185,6 +185,7 @@ def planted_recording(
     spec: PlantingSpec = PlantingSpec(),
     seed: int = 0,
     model: SynthModel | None = None,
+    pool: pd.DataFrame | None = None,
 ) -> PlantedRecording:
     """Calls of the generator planted at ``snr_db`` in tiled real background noise.
 
@@ -200,6 +201,9 @@ def planted_recording(
         Drives the calls, their placement and the bursts.
     model : SynthModel, optional
         The generator (default: the synthetic datasets'); rendered at ``rate_hz``.
+    pool : DataFrame, optional
+        The calls to draw from (:func:`call_pool` of ``model`` and ``seed``, made here if not
+        given; it does not depend on the rate).
 
     Returns
     -------
@@ -207,7 +211,7 @@ def planted_recording(
     """
     model = dataclasses.replace(model or SynthModel(), rate_hz=rate_hz)
     rng = rng_for(seed, "semisynthetic", rate_hz, f"{snr_db:+g} dB")
-    pool = _call_pool(model, seed)
+    pool = call_pool(model, seed) if pool is None else pool
     n_short = round(spec.short_share * spec.n_calls)
     log_lo, log_hi = np.log(spec.short_s), np.log(spec.duration_s)
     durations = np.exp(
@@ -282,8 +286,9 @@ def benchmark_set(
     list of PlantedRecording
         Rates in the order given, SNRs ascending within each.
     """
+    pool = call_pool(SynthModel(), seed)  # drawn once: the rendering, not the draw, depends on the rate
     return [
-        planted_recording(background, rate, snr_db=snr, spec=spec, seed=seed)
+        planted_recording(background, rate, snr_db=snr, spec=spec, seed=seed, pool=pool)
         for rate, background in backgrounds.items()
         for snr in sorted(snrs_db)
     ]
