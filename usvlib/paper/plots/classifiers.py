@@ -30,7 +30,9 @@ def model_comparison(
         if part["mean"].notna().any():
             if with_ci:
                 err = np.vstack([part["mean"] - part.ci_low, part.ci_high - part["mean"]])
-                err = np.where(np.isfinite(err), np.maximum(err, 0), 0)  # rows without an interval: no bar
+                # rows without an interval (the breaks control's labels are per USV): no bar at all,
+                # not a flat cap that reads as an interval of zero width
+                err = np.where(np.isfinite(err), np.maximum(err, 0), np.nan)
             else:
                 err = part["sd"]
             ax.bar(
