@@ -208,3 +208,50 @@ def test_average_repeats_averages_fold_by_fold_and_keeps_every_prediction():
         average_repeats([run([0.6, 0.4]), other])
     with pytest.raises(ValueError, match="no repeats"):
         average_repeats([])
+
+
+def _small_network(x, y):
+    import torch
+
+    from usvlib.schedule import Schedule, Stage
+    from usvlib.train import fit_network, predict_scores
+
+    def fit_predict(fold):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        schedule = Schedule(stages=(Stage(3, 1e-2, 0.0),), batch_size=32, augment=False)
+        fit_network(model, x[fold.train].astype(np.float32), y[fold.train], schedule, images=False, seed=1)
+        return predict_scores(model, x[fold.test].astype(np.float32)), {"n": len(fold.train)}
+
+    return fit_predict
+
+
+def test_folds_in_two_worker_processes_give_the_same_numbers(toy, tmp_path):
+    """Forked workers fit a closure's folds; with the threads fixed, nothing depends on workers."""
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)[:4]
+    fit = _small_network(x, y)
+    one = cross_validate("w1", fit, folds, y, config={"t": 8}, code="c", cache=tmp_path, threads=1)
+    two = cross_validate("w2", fit, folds, y, config={"t": 8}, code="c", cache=tmp_path, workers=2, threads=1)
+    assert two.from_cache == 0
+    cols = [c for c in one.predictions if c.startswith("score_")]
+    np.testing.assert_array_equal(one.predictions[cols].to_numpy(), two.predictions[cols].to_numpy())
+    assert list(two.folds.fold) == [f.name for f in folds]
+    again = cross_validate("w2", fit, folds, y, config={"t": 8}, code="c", cache=tmp_path, workers=2, threads=1)
+    assert again.from_cache == len(folds)
+
+
+def test_a_failing_fold_in_a_worker_is_raised_and_the_finished_folds_are_kept(toy, tmp_path):
+    x, y, animals = toy
+    folds = leave_one_animal_out(animals)[:4]
+    ridge = _ridge(x, y)
+
+    def fails_on_the_last(fold):
+        if fold.name == folds[-1].name:
+            raise RuntimeError(f"fold {fold.name} broke")
+        return ridge(fold)
+
+    with pytest.raises(RuntimeError, match="broke"):
+        cross_validate("fail", fails_on_the_last, folds, y, config={"t": 9}, code="c", cache=tmp_path, workers=2)
+    result = cross_validate("fail", ridge, folds, y, config={"t": 9}, code="c", cache=tmp_path, workers=2)
+    assert result.from_cache == len(folds) - 1

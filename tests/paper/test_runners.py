@@ -89,6 +89,7 @@ def test_paper_profile_trains_one_network_per_property(quick_study, monkeypatch)
         dnn_input="images",
         grouped_folds=2,
         schedule=Schedule(stages=(Stage(1, 3e-3),)),
+        workers=1,  # the networks are counted in this process
     )
     study = dataclasses.replace(quick_study, profile=dataclasses.replace(quick_study.profile, training=training))
     built = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
+import sys
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pandas as pd
 
 from usvlib._fingerprint import code_fingerprint
 from usvlib._io import array_digest, atomic_path, json_digest, write_json_atomic
+from usvlib._parallel import process_map
 from usvlib.crossval.folds import (
     Fold,
     grouped_folds,
@@ -168,6 +172,47 @@ def cached_runs(
     return [run for _, run in sorted(found, key=lambda t: t[0], reverse=True)]
 
 
+@contextmanager
+def fold_threads(threads: int | None):
+    """Run a block with ``threads`` BLAS and torch threads (unchanged when None), restored after.
+
+    A fold's floating-point results depend on how many threads reduce its sums, so fixing the
+    count per fold makes a fold the same whether it runs in this process or in a worker.
+    """
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only where the fold's code uses it
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        with threadpool_limits(int(threads)):
+            if torch is not None:
+                torch.set_num_threads(int(threads))
+            yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
+
+
+_PENDING: tuple | None = None
+"""(fit_predict, run folder, threads) of the run whose folds worker processes fit: forked
+workers inherit it, so ``fit_predict`` (a closure over the study's arrays) is never pickled."""
+
+
+def _fit_and_store(fold: Fold) -> tuple[np.ndarray, float, dict]:
+    """Fit one fold of the pending run, write its file (atomically) and return what it holds."""
+    fit_predict, run_dir, threads = _PENDING
+    started = time.perf_counter()
+    with fold_threads(threads):
+        scores, info = fit_predict(fold)
+    seconds = time.perf_counter() - started
+    with atomic_path(run_dir / f"fold-{fold.name}.npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, scores=scores, seconds=seconds, info=json.dumps(info, default=float))
+    return np.asarray(scores), seconds, info
+
+
 def cross_validate(
     name: str,
     fit_predict: Callable,
@@ -181,8 +226,15 @@ def cross_validate(
     progress: bool = False,
     fold_files: dict[str, str] | None = None,
     animals=None,
+    workers: int = 1,
+    threads: int | None = None,
 ) -> CVResult:
     """Run ``fit_predict(fold) -> (scores (n_test, n_classes), info)`` on every fold, cached.
+
+    Folds not in the cache are fitted in ``workers`` processes at once (forked, so that
+    ``fit_predict`` may be any closure), each written as soon as it is done: an interrupted run
+    keeps its finished folds. With ``threads`` fixed, a fold gives the same numbers whatever
+    ``workers`` is.
 
     Parameters
     ----------
@@ -209,6 +261,12 @@ def cross_validate(
     animals : array-like, optional
         The animal of every example: kept with the result (``CVResult.animals``, one per
         prediction row) for intervals and tests over animals (``crossval.inference``).
+    workers : int
+        Processes fitting folds at once (1: in this process). Each worker is one process; its
+        BLAS and torch run ``threads`` threads (one where ``threads`` is None).
+    threads : int, optional
+        BLAS and torch threads of every fold, in this process and in workers alike (None: this
+        process's settings; workers one).
 
     Returns
     -------
@@ -223,19 +281,34 @@ def cross_validate(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(folds), desc=name, unit="fold", leave=False)
+    if "fork" not in mp.get_all_start_methods():  # workers inherit the fold function by fork
+        workers = 1
+    workers = max(1, int(workers))
+    done: dict[str, tuple] = {}
+    missing = []
     for fold in folds:
         path = run_dir / f"fold-{fold.name}.npz"
         keeps = run_dir / fold_files.get(fold.name, path.name)
         if path.is_file() and keeps.is_file():
             with np.load(path, allow_pickle=False) as f:
-                scores, seconds, info = f["scores"], float(f["seconds"]), json.loads(str(f["info"]))
+                done[fold.name] = (f["scores"], float(f["seconds"]), json.loads(str(f["info"])))
             cached += 1
         else:
-            started = time.perf_counter()
-            scores, info = fit_predict(fold)
-            seconds = time.perf_counter() - started
-            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, scores=scores, seconds=seconds, info=json.dumps(info, default=float))
+            missing.append(fold)
+    if bar is not None:
+        bar.update(cached)
+    global _PENDING
+    _PENDING = (fit_predict, run_dir, threads if threads is not None or workers == 1 else 1)
+    try:
+        fitted = process_map(_fit_and_store, missing, workers=min(workers, len(missing)))
+        for fold, result in zip(missing, fitted, strict=True):
+            done[fold.name] = result
+            if bar is not None:
+                bar.update()
+    finally:
+        _PENDING = None
+    for fold in folds:
+        scores, seconds, info = done[fold.name]
         pred = scores.argmax(axis=1)
         y = labels[fold.test]
         frame = pd.DataFrame({"index": fold.test, "fold": fold.name, "y_true": y, "y_pred": pred})
@@ -246,8 +319,6 @@ def cross_validate(
             {"fold": fold.name, "balanced_accuracy": balanced_accuracy(y, pred), "n_test": len(y), "seconds": seconds}
         )
         infos[fold.name] = info
-        if bar is not None:
-            bar.update()
     if bar is not None:
         bar.close()
     predictions = pd.concat(rows, ignore_index=True)

@@ -53,7 +53,12 @@ class TrainingSettings:
     reference_iterations : int
         Boosting iterations of the reference classifiers (``paper.runners.reference_cv``).
     threads : int
-        torch threads.
+        torch and BLAS threads of every fold of a cross-validation. The results of a fold depend
+        on it (floating-point sums are split among threads), not on ``workers``.
+    workers : int or None
+        Folds trained at once, each in a process of its own (None: one per CPU this process may
+        use, at most 8). The CPU networks are small: two folds on one thread each train 1.56
+        times as fast as one fold on two threads (``benchmarks/fold_workers.py``).
     paper_filters : int
         Filters of every convolution of ``models.cnn.PaperCNN`` (the paper: 256).
     analysis_filters : int
@@ -88,7 +93,8 @@ class TrainingSettings:
     identity_folds: int = 5
     linear_max_train: int | None = None
     reference_iterations: int = 100
-    threads: int = 2
+    threads: int = 1
+    workers: int | None = None
     dnn_input: str = "images"
     paper_filters: int = 256
     analysis_filters: int = 32
@@ -208,6 +214,8 @@ PROFILES: dict[str, Profile] = {
             animal_control_repeats=10,
             linear_control_repeats=20,
             seed_repeats=5,
+            threads=2,
+            workers=1,  # one network of 23 M parameters at a time
         ),
     ),
 }

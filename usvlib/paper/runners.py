@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from usvlib._fingerprint import dependency_fingerprint
 from usvlib._io import array_digest, atomic_path
+from usvlib._parallel import default_workers
 from usvlib.crossval import CVResult, Fold, cached_runs, cross_validate, run_folder, validation_split
 from usvlib.extract import extract_dataset
 from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
@@ -67,6 +68,16 @@ def make_cnn(profile: Profile, heads=(1,), *, inputs: str = "images") -> torch.n
     # 44 % vs 58 % for a network of its own, on 2 folds); 256 gets most of it back (52 %) at
     # the same cost; six networks cost five times as much
     return EfficientCNN(heads=heads) if len(heads) == 1 else EfficientCNN(heads=heads, fc=MULTI_HEAD_FC)
+
+
+def fold_workers(profile: Profile) -> dict:
+    """``workers`` and ``threads`` of a profile's cross-validations (``crossval.cross_validate``).
+
+    Every fold runs with the profile's ``threads``, in this process or in a worker, so its
+    numbers do not depend on how many folds run at once.
+    """
+    workers = profile.training.workers
+    return {"workers": default_workers() if workers is None else workers, "threads": profile.training.threads}
 
 
 def _schedule_config(schedule) -> dict:
@@ -139,7 +150,6 @@ def network_cv(
     seed = p.seed if seed is None else seed
     convolutional = inputs in ("images", "calls")
     schedule = p.training.schedule if convolutional else p.training.small_schedule
-    torch.set_num_threads(p.training.threads)
     props = study.properties.to_numpy(np.float32)
     folder = cache_dir() / "cv"
     config = {
@@ -250,6 +260,7 @@ def network_cv(
             progress=progress,
             fold_files=saved,
             animals=study.animals,
+            **fold_workers(p),
         )
     finally:
         torch.use_deterministic_algorithms(was_deterministic)
@@ -328,6 +339,7 @@ def linear_cv(
         cache=cache_dir() / "cv",
         progress=progress,
         animals=study.animals,
+        **fold_workers(study.profile),
     )
 
 
@@ -394,6 +406,7 @@ def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], p
         cache=cache_dir() / "cv",
         progress=progress,
         animals=study.animals,
+        **fold_workers(study.profile),
     )
 
 
