@@ -5,8 +5,9 @@ on the default synthetic data that cluster holds about 80 % of the male-only two
 misses most of those centred above 46 kHz (``fig7.recall_by_quartile``): the images place a call
 at its frequency. This script runs the same embedding, clustering and cluster choice on
 representations that do not (the images each shifted so that the call's power-weighted mean
-row is the centre row, and the call images the sex network reads, fundamental band), and
-prints precision and recall for each beside the images', with the time each embedding took.
+row is the centre row, the call images the sex network reads, fundamental band, and the
+sex network's last fully connected layer, ``fig7.network_representation``), and prints
+precision and recall for each beside the images', with the time each embedding took.
 
     python benchmarks/fig7_representations.py [--profile default]
 """
@@ -52,6 +53,10 @@ def main() -> None:
         "images centred on their mean frequency": frequency_centred(study.images.reshape(n, 100, 100)).reshape(n, -1),
         "call images, fundamental band": study.calls[:, 0].reshape(n, -1),
     }
+    network = fig7.network_representation(study)  # Fig 3's kept network (run notebook 03 first)
+    if network is not None:
+        representations["sex network, last FC layer"] = network[0]
+        print(f"network representation: {network[1]}")
     print(f"{n} USVs, {two_part.sum()} planted two-part calls; HDBSCAN leaf, min size {min_size}")
     for name, x in representations.items():
         started = time.perf_counter()

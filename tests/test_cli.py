@@ -44,7 +44,7 @@ def test_profiles_version_and_help():
 
     assert _run("--version").stdout.strip() == f"usvlib {usvlib.__version__}"
     assert _run("--help").returncode == 0
-    for command in ("synth", "verify", "reproduce", "detect", "extract", "profiles"):
+    for command in ("synth", "verify", "reproduce", "detect", "convert", "extract", "profiles"):
         res = _run(command, "--help")
         # what it does, where it writes, and an example of its use
         assert res.returncode == 0 and f"example:\n  usvlib {command}" in res.stdout, command
@@ -215,3 +215,53 @@ def test_extract_skip_unreadable(tiny_dataset, tmp_path):
     assert victim.name in refused.stderr
     done = run("--skip-unreadable")
     assert done.returncode == 0 and "built the per-USV cache" in done.stdout and victim.name in done.stderr
+
+
+def test_detect_writes_raven_and_one_simple_seq_file_per_recording_in_two_workers(tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from usvlib.formats import read_calls
+    from usvlib.paths import reference_clips_dir
+
+    clips = [reference_clips_dir() / k / f"rec_{k}.wav" for k in ("1", "2")]
+    copies = []
+    for clip in clips:
+        copies.append(tmp_path / clip.name)
+        shutil.copy(clip, copies[-1])
+    csv = tmp_path / "calls.csv"
+    assert _run("detect", *map(str, copies), "-o", str(csv), "--quiet").returncode == 0
+    reference = pd.read_csv(csv)
+    raven = tmp_path / "calls.selections.txt"
+    res = _run("detect", *map(str, copies), "-o", str(raven), "--format", "raven", "--workers", "2", "--quiet")
+    assert res.returncode == 0, res.stderr
+    selections = read_calls(raven)
+    assert selections.attrs["format"] == "Raven selection table" and len(selections) == len(reference)
+    seq = tmp_path / "seq.csv"
+    res = _run("detect", *map(str, copies), "-o", str(seq), "--format", "simple-seq", "--quiet")
+    assert res.returncode == 0 and "2 simple-seq files" in res.stdout
+    per_file = [read_calls(tmp_path / f"seq.{c.stem}.csv") for c in copies]
+    assert [len(t) for t in per_file] == reference.groupby("recording", sort=False).size().tolist()
+
+
+def test_convert_a_deepsqueak_file_to_raven_and_back_to_csv(tmp_path):
+    import pytest
+
+    pytest.importorskip("matio")
+    from usvlib.formats import read_calls
+
+    source = REPO / "tests" / "fixtures" / "deepsqueak" / "example_mouse_2021-02-25.mat"
+    raven = tmp_path / "mouse.selections.txt"
+    res = _run("convert", str(source), "--to", "raven", "-o", str(raven))
+    assert res.returncode == 0 and res.stdout.startswith("714 calls read as DeepSqueak (onset_s <- Box(1)")
+    back = tmp_path / "mouse.csv"
+    assert _run("convert", str(raven), "--to", "csv", "-o", str(back)).returncode == 0
+    original, again = read_calls(source), read_calls(back)
+    assert len(again) == 714
+    assert (
+        abs(again.onset_s - original.onset_s).max() < 1e-6
+        and abs(again.max_freq_hz - original.max_freq_hz).max() < 1e-3
+    )
+    res = _run("convert", str(tmp_path / "none.mat"), "--to", "csv", "-o", str(tmp_path / "x.csv"))
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "none.mat: no such file" in res.stderr

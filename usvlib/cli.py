@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import usvlib
 from usvlib.errors import UsvlibError
@@ -66,9 +67,22 @@ def _cmd_reproduce(args) -> int:
     return 0
 
 
-def _cmd_detect(args) -> int:
+def _write_table(calls, out: Path, fmt: str) -> list[Path]:
+    """Write a call table in ``fmt``; simple-seq holds one recording, so one file per recording."""
+    from usvlib.formats import write_calls
 
-    from usvlib._io import atomic_path, check_output_file
+    if fmt != "simple-seq" or "recording" not in calls or calls.recording.nunique() <= 1:
+        return [write_calls(calls, out, format=fmt)]
+    written = []
+    for recording, part in calls.groupby("recording", sort=False):
+        written.append(
+            write_calls(part, out.with_name(f"{out.stem}.{Path(str(recording)).stem}{out.suffix}"), format=fmt)
+        )
+    return written
+
+
+def _cmd_detect(args) -> int:
+    from usvlib._io import check_output_file
     from usvlib.detect import detect_many
 
     out = check_output_file(args.output)  # before the work, not after it
@@ -76,7 +90,7 @@ def _cmd_detect(args) -> int:
     for path in recordings:
         if (times := args.recordings.count(path)) > 1:
             print(f"note: {path} is listed {times} times: detected once", file=sys.stderr)
-    calls, failures = detect_many(recordings, channel=args.channel, progress=not args.quiet)
+    calls, failures = detect_many(recordings, channel=args.channel, progress=not args.quiet, workers=args.workers)
     for message in failures.values():
         print(f"skipped: {message}", file=sys.stderr)
     n_ok = len(recordings) - len(failures)
@@ -87,10 +101,25 @@ def _cmd_detect(args) -> int:
         # an incomplete result never replaces an earlier one: it goes beside it
         out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
         print(f"{args.output} exists and {len(failures)} recording(s) failed: writing {out} instead", file=sys.stderr)
-    with atomic_path(out) as tmp:
-        calls.to_csv(tmp, index=False, float_format="%.6g")
-    print(f"{len(calls)} calls in {n_ok} recording(s) -> {out}")
+    written = _write_table(calls, out, args.format)
+    where = str(written[0]) if len(written) == 1 else f"{len(written)} {args.format} files beside {out}"
+    print(f"{len(calls)} calls in {n_ok} recording(s) -> {where}")
     return 1 if failures else 0
+
+
+def _cmd_convert(args) -> int:
+    from usvlib._io import check_output_file
+    from usvlib.formats import read_calls
+
+    out = check_output_file(args.output)
+    calls = read_calls(args.input, format=args.source_format)
+    used = ", ".join(f"{k} <- {v}" for k, v in calls.attrs.get("columns_used", {}).items())
+    written = _write_table(calls, out, args.to)
+    print(
+        f"{len(calls)} calls read as {calls.attrs.get('format', args.source_format)} ({used}) -> "
+        + ", ".join(map(str, written))
+    )
+    return 0
 
 
 def _cmd_extract(args) -> int:
@@ -195,9 +224,37 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_detect,
     )
     p.add_argument("recordings", nargs="+", help="WAV or FLAC files (any rate >= 200 kHz)")
-    p.add_argument("-o", "--output", required=True, help="CSV to write")
+    p.add_argument("-o", "--output", required=True, help="table to write")
+    p.add_argument(
+        "--format",
+        default="csv",
+        choices=["csv", "raven", "simple-seq"],
+        help="csv (usvlib's columns, default), raven (a Raven selection table) or simple-seq (crowsetta; "
+        "one file per recording)",
+    )
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
+    p.add_argument("--workers", type=int, default=1, help="recordings detected at once, each in a process (default 1)")
     p.add_argument("--quiet", action="store_true")
+
+    p = _subcommand(
+        sub,
+        "convert",
+        "convert a call table from another tool's format to another",
+        "Reads DeepSqueak .mat, Raven selection tables, MUPET and USVSEG CSVs, simple-seq, interval lists\n"
+        "or usvlib's CSV (recognised from the file, or --from) and writes csv, raven or simple-seq.",
+        "usvlib convert detections.mat --to raven -o rec.selections.txt",
+        _cmd_convert,
+    )
+    p.add_argument("input", help="the call table to read")
+    p.add_argument(
+        "--from",
+        dest="source_format",
+        default=None,
+        choices=["csv", "deepsqueak", "raven", "simple-seq", "mupet", "usvseg", "intervals"],
+        help="its format (default: recognised from the file)",
+    )
+    p.add_argument("--to", required=True, choices=["csv", "raven", "simple-seq"])
+    p.add_argument("-o", "--output", required=True, help="file to write")
 
     p = _subcommand(
         sub,

@@ -178,8 +178,22 @@ def detect_samples(
     return calls.reset_index(drop=True)
 
 
+def _detect_or_fail(job: tuple) -> pd.DataFrame | str:
+    """One recording of :func:`detect_many`: its calls, or the message of why it failed."""
+    path, params, channel = job
+    try:
+        return detect_file(path, params, channel=channel)
+    except UsvlibError as exc:
+        return str(exc)
+
+
 def detect_many(
-    paths: list[str | os.PathLike], params: DetectorParams = DetectorParams(), *, channel=None, progress: bool = True
+    paths: list[str | os.PathLike],
+    params: DetectorParams = DetectorParams(),
+    *,
+    channel=None,
+    progress: bool = True,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Detect in several recordings; a file that cannot be read is reported, the rest go on.
 
@@ -193,6 +207,9 @@ def detect_many(
         Channel of multi-channel files (the same for all).
     progress : bool
         A progress bar over recordings.
+    workers : int
+        Recordings detected at once, each in a process of its own (the same tables as one at a
+        time).
 
     Returns
     -------
@@ -212,16 +229,22 @@ def detect_many(
     >>> for path, message in failures.items():  # doctest: +SKIP
     ...     print(path, message)
     """
-    frames, failures = [], {}
-    iterator = paths
-    if progress:
-        from tqdm.auto import tqdm
+    from usvlib._parallel import process_map
 
-        iterator = tqdm(paths, desc="detecting", unit="rec")
-    for path in iterator:
-        try:
-            frames.append(detect_file(path, params, channel=channel))
-        except UsvlibError as exc:
-            failures[str(path)] = str(exc)
+    frames, failures = [], {}
+    jobs = [(path, params, channel) for path in paths]
+    results = process_map(
+        _detect_or_fail,
+        jobs,
+        workers=max(1, min(int(workers), len(jobs))),
+        progress=progress,
+        desc="detecting",
+        unit="rec",
+    )
+    for path, result in zip(paths, results, strict=True):
+        if isinstance(result, str):
+            failures[str(path)] = result
+        else:
+            frames.append(result)
     calls = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CALL_COLUMNS)
     return calls, failures

@@ -157,3 +157,53 @@ def rotating_view(result, *, frames: int = 36):
         return ()
 
     return animation.FuncAnimation(fig, turn, frames=frames, blit=False)
+
+
+def network_space(result, *, synthetic: bool) -> plt.Figure | None:
+    """Beyond the paper: the 3-D t-SNE of the sex network's last fully connected layer, by sex
+    (left) and with the male cluster found in it and, on synthetic data, the planted two-part
+    calls (right).
+
+    Parameters
+    ----------
+    result : Fig7Result
+    synthetic : bool
+        Marks the figure "synthetic data".
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        None where no network representation was computed (notebook 03 not run).
+    """
+    pts = result.network_points
+    if pts is None:
+        return None
+    negative, positive = result.classes
+    colors = result.points.group.map(SEX_COLORS).fillna("grey").to_numpy()
+    fig = plt.figure(figsize=(10, 5))
+    axes = ("fx", "fy", "fz")
+    ax = fig.add_subplot(1, 2, 1, projection="3d")
+    shown = pts.assign(in_male_cluster=pts.in_cluster)
+    _scatter3d(ax, shown, axes, colors, "t-SNE", circle=False)
+    ax.set_title(f"by sex: {negative} red, {positive} blue", fontsize=9)
+    ax.text2D(-0.02, 1.02, "A", transform=ax.transAxes, fontsize=12, fontweight="bold")
+    ax = fig.add_subplot(1, 2, 2, projection="3d")
+    marks = np.where(pts.in_cluster, "black", "lightgrey")
+    if "two_part" in pts:
+        marks = np.where(pts.two_part & pts.in_cluster, "tab:green", np.where(pts.two_part, "tab:orange", marks))
+    _scatter3d(ax, shown, axes, marks, "t-SNE", circle=False)
+    if "two_part" in pts:
+        title = (
+            f"male cluster (black) and planted two-part calls:\nin it green, missed orange; "
+            f"precision {result.network_precision:.3f}, recall {result.network_recall:.3f}"
+        )
+    else:
+        title = f"the male cluster (black): {100 * result.network_share:.0f} % male"
+    ax.set_title(title, fontsize=9)
+    ax.text2D(-0.02, 1.02, "B", transform=ax.transAxes, fontsize=12, fontweight="bold")
+    fig.suptitle(
+        f"Fig 7, beyond the paper ({'synthetic data' if synthetic else 'real data'}): t-SNE of the "
+        f"{result.network_layer.split(' of ')[0]} of the sex network\n({result.network_layer})",
+        fontsize=9,
+    )
+    return fig

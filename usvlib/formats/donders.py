@@ -1,10 +1,5 @@
-"""Tables of calls made elsewhere, read into usvlib's columns (``onset_s``, ``offset_s``, ...).
-
-* **Interval lists** (``read_intervals``): manual labels and the exports of DeepSqueak, MUPET,
-  VocalMat or Mouse Song Analyzer in the AMVOC clips, one ``onset,offset`` a line.
-* **The Donders per-USV table** (``load_properties``): the paper's nine properties of every
-  USV, columns named in the file's name, renamed to ``usvlib.properties.DONDERS_COLUMNS``.
-"""
+"""The Donders per-USV table (``load_properties``): the paper's nine properties of every USV,
+columns named in the file's name, renamed to ``usvlib.properties.DONDERS_COLUMNS``."""
 
 from __future__ import annotations
 
@@ -14,54 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from usvlib.errors import DatasetError, UsvlibError
+from usvlib.errors import DatasetError
 from usvlib.properties import DONDERS_COLUMNS
-
-TOOLS = {"deepsqueak": "DeepSqueak", "mupet": "MUPET", "vocalmat": "VocalMat", "msa1": "MSA (1)", "msa2": "MSA (2)"}
-"""File-name prefix of each tool's interval list in a folder of labelled clips -> its name."""
 
 DEFAULT_SEX_CODES = {0: "female", 1: "male"}
 """How the Donders table codes sex (assumed: the real file was not available to check)."""
 
 SEX_WORDS = {"f": "female", "female": "female", "fem": "female", "m": "male", "male": "male"}
 """Spellings of a sex understood in tables and manifests."""
-
-
-def read_intervals(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a list of ``onset,offset`` intervals in seconds, one call a line.
-
-    The format of manual labels and of the other tools' exports in the AMVOC clips: two numbers
-    a line, decimal points or quoted decimal commas (``"0,123","0,145"``), an optional header.
-
-    Parameters
-    ----------
-    path : path
-
-    Returns
-    -------
-    DataFrame
-        ``onset_s``, ``offset_s``.
-
-    Raises
-    ------
-    UsvlibError
-        Naming the file and line that is not two numbers.
-    """
-    path = Path(path)
-    text = path.read_text().strip()
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = [f.strip().strip('"') for f in (line.split('","') if '","' in line else line.split(","))]
-        try:
-            onset, offset = (float(f.replace(",", ".")) for f in fields[:2])
-        except ValueError:
-            if number == 1:
-                continue  # a header row
-            raise UsvlibError(f"{path}, line {number}: expected 'onset_s,offset_s', got {line!r}") from None
-        rows.append((onset, offset))
-    return pd.DataFrame(rows, columns=["onset_s", "offset_s"])
 
 
 def _columns_from_name(path: Path) -> list[str]:

@@ -1,0 +1,56 @@
+"""MUPET's syllable CSV export (Van Segbroeck et al. 2017): one syllable a row.
+
+Columns used: ``Syllable start time (sec)``, ``Syllable end time (sec)``, and where present
+``minimum frequency (kHz)``, ``maximum frequency (kHz)``, ``mean frequency (kHz)``
+(converted to hertz).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+
+TOOL = "MUPET"
+
+
+def read_mupet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a MUPET syllable CSV into usvlib's call table.
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    DataFrame
+        ``onset_s``, ``offset_s``, ``duration_s`` and the frequencies in hertz where present.
+
+    Raises
+    ------
+    UsvlibError
+        Naming the file, when it lacks MUPET's start and end columns.
+    """
+    path = Path(path)
+    raw = read_text_table(path, TOOL)
+    need = require_columns(
+        raw,
+        path,
+        TOOL,
+        {"onset_s": ("Syllable start time (sec)",), "offset_s": ("Syllable end time (sec)",)},
+    )
+    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
+    used = dict(need)
+    for column, spelling in (
+        ("min_freq_hz", "minimum frequency (kHz)"),
+        ("max_freq_hz", "maximum frequency (kHz)"),
+        ("mean_freq_hz", "mean frequency (kHz)"),
+    ):
+        found = optional_column(raw, spelling)
+        if found is not None:
+            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy() * 1e3
+            used[column] = found
+    return finish_calls(table, path, used, TOOL)

@@ -1,0 +1,47 @@
+"""USVSEG's call CSV (Tachibana et al. 2020; the MATLAB original and its Python port).
+
+``#, start, end, duration, maxfreq, maxamp, meanfreq, cvfreq``: times in seconds, the
+duration in milliseconds, frequencies in kHz (converted to hertz here).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+
+TOOL = "USVSEG"
+
+
+def read_usvseg(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a USVSEG CSV (``*_dat.csv``) into usvlib's call table.
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    DataFrame
+        ``onset_s``, ``offset_s``, ``duration_s``, and ``peak_freq_hz`` (USVSEG's ``maxfreq``, the
+        frequency of the maximum) and ``mean_freq_hz`` where present.
+
+    Raises
+    ------
+    UsvlibError
+        Naming the file, when it lacks USVSEG's ``start`` and ``end`` columns.
+    """
+    path = Path(path)
+    raw = read_text_table(path, TOOL)
+    need = require_columns(raw, path, TOOL, {"onset_s": ("start",), "offset_s": ("end",)})
+    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
+    used = dict(need)
+    for column, spelling in (("peak_freq_hz", "maxfreq"), ("mean_freq_hz", "meanfreq")):
+        found = optional_column(raw, spelling)
+        if found is not None:
+            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy() * 1e3
+            used[column] = found
+    return finish_calls(table, path, used, TOOL)
