@@ -33,7 +33,7 @@ from scipy import signal
 
 from usvlib.audio import read_audio, write_wav
 from usvlib.detect import DetectorParams, detect_file
-from usvlib.formats import read_intervals
+from usvlib.formats import read_intervals, read_usvseg
 from usvlib.metrics import grouped_detection_scores, score_detections
 from usvlib.paths import project_root, reference_clips_dir
 from usvlib.synth.semisynthetic import PlantingSpec, benchmark_set, call_free_background, duration_band
@@ -100,10 +100,7 @@ def run_usvseg(wavs: list[Path], work: Path) -> tuple[dict[Path, pd.DataFrame], 
     started = time.perf_counter()
     subprocess.run([str(python), "-c", USVSEG_RUNNER, json.dumps(jobs)], check=True, capture_output=True)
     seconds = time.perf_counter() - started
-    found = {}
-    for w, (_, out_csv, _) in zip(wavs, jobs, strict=True):
-        t = pd.read_csv(out_csv)
-        found[w] = pd.DataFrame({"onset_s": t["start"].to_numpy(float), "offset_s": t["end"].to_numpy(float)})
+    found = {w: read_usvseg(out_csv)[["onset_s", "offset_s"]] for w, (_, out_csv, _) in zip(wavs, jobs, strict=True)}
     return found, seconds
 
 

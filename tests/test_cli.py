@@ -44,7 +44,7 @@ def test_profiles_version_and_help():
 
     assert _run("--version").stdout.strip() == f"usvlib {usvlib.__version__}"
     assert _run("--help").returncode == 0
-    for command in ("synth", "verify", "reproduce", "detect", "convert", "extract", "profiles"):
+    for command in ("synth", "verify", "reproduce", "detect", "convert", "extract", "train", "predict", "profiles"):
         res = _run(command, "--help")
         # what it does, where it writes, and an example of its use
         assert res.returncode == 0 and f"example:\n  usvlib {command}" in res.stdout, command
@@ -265,3 +265,26 @@ def test_convert_a_deepsqueak_file_to_raven_and_back_to_csv(tmp_path):
     )
     res = _run("convert", str(tmp_path / "none.mat"), "--to", "csv", "-o", str(tmp_path / "x.csv"))
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "none.mat: no such file" in res.stderr
+
+
+def test_train_then_predict_from_the_command_line(quick_dataset, tmp_path):
+    import pandas as pd
+
+    sex = quick_dataset / "Data" / "RawRecordings" / "Sex"
+    rows = [(sex / f"Rfem_Afem0{i}.wav", f"f{i}", "wild") for i in (1, 2)]
+    rows += [(sex / f"Rmale_Afem0{i}.wav", f"m{i}", "mutant") for i in (1, 2)]
+    manifest = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["path", "animal", "genotype"]).to_csv(manifest, index=False)
+    model = tmp_path / "genotype.usvmodel"
+    res = _run("train", str(manifest), "--group", "genotype", "--no-cv", "-o", str(model), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert "trained on mutant: 2 animals" in res.stdout and model.is_file()
+    out = tmp_path / "predictions.csv"
+    new = sex / "Rfem_Afem03.wav"
+    res = _run("predict", str(model), str(new), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    per_call, summary = pd.read_csv(out), pd.read_csv(tmp_path / "predictions.summary.csv")
+    assert len(per_call) > 0 and {"p_mutant", "p_wild", "predicted"} <= set(per_call.columns)
+    assert summary.n_calls.tolist() == [len(per_call)] and "assigned mutant" in res.stdout
+    res = _run("train", str(manifest), "--group", "strain", "-o", str(tmp_path / "x.usvmodel"))
+    assert res.returncode == 2 and "no column 'strain' to group by" in res.stderr and res.stderr.count("\n") == 1

@@ -8,7 +8,9 @@ The names a user needs, from recordings to a classifier::
     calls = usvlib.detect_file("rec1.wav")             # one row per USV (or detect_samples)
     cache = usvlib.extract_dataset(ds, calls="detect") # images, lines, marginals, 24 properties
     usvlib.PROPERTIES["mean_freq_hz"].unit             # the vocabulary of per-USV properties
-    clf = usvlib.NetworkClassifier(network="mlp")      # a scikit-learn estimator
+    clf = usvlib.train_classifier(ds)                  # sex/strain/genotype of single USVs
+    clf.save("sex.usvmodel"); usvlib.predict_calls(clf, ["new.wav"])
+    usvlib.read_calls("detections.mat")                # DeepSqueak, Raven, MUPET, USVSEG tables
 
 The core modules (``audio``, ``detect``, ``spectrogram``, ``properties``, ``features``,
 ``extract``, ``models``, ``train``, ``crossval``, ``metrics``, ``stats``, ``formats``) work on
@@ -40,6 +42,11 @@ _EXPORTS = {
     "score_detections": "usvlib.metrics",
     "balanced_accuracy": "usvlib.metrics",
     "NetworkClassifier": "usvlib.models.estimator",
+    "train_classifier": "usvlib.classify",
+    "load_classifier": "usvlib.classify",
+    "predict_calls": "usvlib.classify",
+    "read_calls": "usvlib.formats",
+    "write_calls": "usvlib.formats",
     "UsvlibError": "usvlib.errors",
 }
 

@@ -122,6 +122,64 @@ def _cmd_convert(args) -> int:
     return 0
 
 
+def _cmd_train(args) -> int:
+    from usvlib._io import check_output_file
+    from usvlib.classify import train_classifier
+    from usvlib.user import load_user_recordings
+
+    out = check_output_file(args.output)
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = load_user_recordings(args.manifest, group_column=args.group)
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    clf = train_classifier(
+        dataset, seed=args.seed, cross_validate_first=not args.no_cv, workers=args.workers, progress=not args.quiet
+    )
+    counts = clf.animals.groupby("group").agg(animals=("animal", "size"), usvs=("n_usvs", "sum"))
+    print("trained on " + ", ".join(f"{g}: {r.animals} animals, {r.usvs} USVs" for g, r in counts.iterrows()))
+    if clf.cv is not None:
+        cv = clf.cv
+        print(
+            f"leave-one-animal-out balanced accuracy {100 * cv['accuracy_by_animal']:.1f} % "
+            f"[{100 * cv['ci_low']:.1f}, {100 * cv['ci_high']:.1f}] (95 % over animals), chance "
+            f"{100 * cv['chance']:.1f} %, p = {cv['p_value']:.2g}"
+        )
+    clf.save(out)
+    print(f"classifier of {', '.join(clf.classes)} -> {out} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    from usvlib._io import atomic_path, check_output_file
+    from usvlib.classify import load_classifier, predict_calls
+
+    out = check_output_file(args.output)
+    clf = load_classifier(args.model)
+    calls = None
+    if args.calls:
+        from usvlib.formats import read_calls
+
+        calls = read_calls(args.calls)
+    per_call, per_recording = predict_calls(clf, list(dict.fromkeys(args.recordings)), calls=calls)
+    summary = out.with_name(f"{out.stem}.summary{out.suffix}")
+    with atomic_path(out) as tmp:
+        per_call.to_csv(tmp, index=False, float_format="%.10g")
+    with atomic_path(summary) as tmp:
+        per_recording.to_csv(tmp, index=False, float_format="%.6g")
+    for _, row in per_recording.iterrows():
+        shares = ", ".join(
+            f"{c} {100 * row[f'share_{c}']:.0f} % "
+            f"[{100 * row[f'share_{c}_low']:.0f}, {100 * row[f'share_{c}_high']:.0f}]"
+            for c in clf.classes
+            if row.n_calls
+        )
+        print(f"{row.recording}: {row.n_calls} calls" + (f"; assigned {shares}" if shares else ""))
+    print(f"{len(per_call)} calls -> {out}; per recording -> {summary}")
+    return 0
+
+
 def _cmd_extract(args) -> int:
     from usvlib.dataset import load_dataset
     from usvlib.extract import extract_dataset
@@ -277,6 +335,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
     )
     p.add_argument("--quiet", action="store_true")
+
+    p = _subcommand(
+        sub,
+        "train",
+        "train a classifier of single USVs (sex, strain, genotype...) on your labelled recordings",
+        "Detects the calls, reports the leave-one-animal-out balanced accuracy with a 95 % interval over\n"
+        "animals and a permutation p-value, fits the network on every animal and writes one file: the\n"
+        "weights, the classes, the detector and spectrogram settings, the training animals, the accuracy.",
+        "usvlib train mine.csv --group genotype -o genotype.usvmodel",
+        _cmd_train,
+    )
+    p.add_argument("manifest", help="CSV with columns path, animal and the grouping column")
+    p.add_argument("--group", default=None, help="the column to classify by (default: group, else sex)")
+    p.add_argument("-o", "--output", required=True, help="the classifier file to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-cv", action="store_true", help="skip the leave-one-animal-out estimate")
+    p.add_argument("--workers", type=int, default=None, help="folds trained at once (default: the CPUs)")
+    p.add_argument("--quiet", action="store_true")
+
+    p = _subcommand(
+        sub,
+        "predict",
+        "attribute the calls of recordings to groups with a trained classifier",
+        "Writes OUT (one row per call: its times, the probability of each group, the predicted group)\n"
+        "and OUT.summary (per recording: calls, mean probabilities, the share assigned to each group\n"
+        "with a 95 % Wilson interval).",
+        "usvlib predict genotype.usvmodel rec1.wav rec2.wav -o predictions.csv",
+        _cmd_predict,
+    )
+    p.add_argument("model", help="a file written by 'usvlib train'")
+    p.add_argument("recordings", nargs="+", help="WAV or FLAC files")
+    p.add_argument("--calls", default=None, help="call times to use instead of detecting (any format 'convert' reads)")
+    p.add_argument("-o", "--output", required=True, help="the per-call CSV to write")
 
     _subcommand(
         sub,

@@ -86,7 +86,11 @@ def _check_channels(recordings: pd.DataFrame, manifest_csv: Path) -> None:
 
 
 def load_user_recordings(
-    manifest_csv: str | os.PathLike, *, read_headers: bool = True, skip_unreadable: bool = False
+    manifest_csv: str | os.PathLike,
+    *,
+    read_headers: bool = True,
+    skip_unreadable: bool = False,
+    group_column: str | None = None,
 ) -> Dataset:
     """Load recordings listed in a CSV with columns ``path, animal`` and ``sex`` and/or ``group``.
 
@@ -100,6 +104,9 @@ def load_user_recordings(
         Read every recording's header (rate, length, channels) now.
     skip_unreadable : bool
         Leave out recordings that cannot be used (noted) instead of raising.
+    group_column : str, optional
+        The column whose values are the groups a classifier learns (e.g. ``genotype``); default
+        ``group``, else ``sex``.
 
     Returns
     -------
@@ -128,6 +135,16 @@ def load_user_recordings(
             f"{manifest_csv}: cannot be read as CSV ({reason}) - save it as comma-separated text"
         ) from None
     table.columns = [c.strip().lower() for c in table.columns]
+    if group_column is not None:
+        wanted = group_column.strip().lower()
+        if wanted not in table:
+            raise DatasetError(
+                f"{manifest_csv}: no column {group_column!r} to group by (has: {', '.join(table.columns)})"
+            )
+        if wanted != "sex":
+            table["group"] = table[wanted]
+        elif "group" in table:
+            table = table.drop(columns="group")  # grouped by sex: the sex column decides
     missing = [c for c in ("path", "animal") if c not in table]
     if missing or not ({"sex", "group"} & set(table.columns)):
         raise DatasetError(

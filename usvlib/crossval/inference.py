@@ -353,3 +353,90 @@ def identity_statistics(
         "p_value": (1 + hits) / (1 + n_permutations),
         "chance_permuted": float(null.mean()),
     }
+
+
+def multiclass_statistics(
+    y_true,
+    y_pred,
+    animals,
+    n_classes: int,
+    *,
+    level: float = 0.95,
+    n_resamples: int = 10_000,
+    n_permutations: int = 10_000,
+    seed: int = 0,
+) -> dict:
+    """Balanced accuracy over animals, its interval and a test against chance, for any number of classes.
+
+    Each animal's calls are summarised by the share predicted as each class; an animal's
+    accuracy is its share of its own class, a class's accuracy the mean over its animals, and the
+    balanced accuracy the mean over classes (two classes: :func:`balanced_accuracy_by_animal`).
+    The interval resamples animals within each class; the p-value permutes the animals' classes
+    (each animal's calls kept together), one-sided.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int (n,)
+        Classes 0..n_classes-1 of each call, true and predicted; the true class must be the animal's.
+    animals : array-like (n,)
+    n_classes : int
+    level : float
+    n_resamples, n_permutations : int
+    seed : int
+
+    Returns
+    -------
+    dict
+        ``accuracy_by_animal``, ``ci_low``, ``ci_high``, ``p_value``, ``n_animals``, ``level``,
+        ``method``.
+
+    Raises
+    ------
+    ValueError
+        If an animal's calls carry two true classes, or a class has no animal.
+    """
+    frame = pd.DataFrame({"animal": np.asarray(animals), "y": np.asarray(y_true), "p": np.asarray(y_pred)})
+    by = frame.groupby("animal", sort=True)
+    if (by.y.nunique() > 1).any():
+        raise ValueError("an animal's calls carry two classes: the class must be a property of the animal")
+    label = by.y.first().to_numpy(int)
+    shares = (
+        pd.crosstab(frame.animal, pd.Categorical(frame.p, categories=range(n_classes)), normalize="index", dropna=False)
+        .reindex(by.y.first().index)
+        .to_numpy(float)
+    )
+    missing = [c for c in range(n_classes) if not np.any(label == c)]
+    if missing:
+        raise ValueError(f"no animal of class {missing}: an interval over animals needs every class")
+    own = shares[np.arange(len(label)), label]
+
+    def balanced(own_share: np.ndarray, lab: np.ndarray) -> float:
+        return float(np.mean([own_share[lab == c].mean() for c in range(n_classes)]))
+
+    observed = balanced(own, label)
+    rng = np.random.default_rng(seed)
+    per_class = []
+    for c in range(n_classes):
+        acc = own[label == c]
+        per_class.append(acc[rng.integers(0, len(acc), size=(n_resamples, len(acc)))].mean(axis=1))
+    boot = np.mean(per_class, axis=0)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(boot, [tail, 100 - tail])
+    perms = label[np.argsort(rng.random((n_permutations, len(label))), axis=1)]  # (permutations, animals)
+    own_perm = shares[np.arange(len(label))[None, :], perms]
+    per_class_perm = [
+        (own_perm * (perms == c)).sum(axis=1) / np.maximum((perms == c).sum(axis=1), 1) for c in range(n_classes)
+    ]
+    hits = int(np.sum(np.mean(per_class_perm, axis=0) >= observed - 1e-12))
+    return {
+        "accuracy_by_animal": observed,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": (1 + hits) / (1 + n_permutations),
+        "n_animals": len(label),
+        "level": level,
+        "method": (
+            f"{round(100 * level)} % percentile bootstrap over animals (resampled within class); p: "
+            f"{n_permutations} permutations of the {len(label)} animals' classes, one-sided"
+        ),
+    }

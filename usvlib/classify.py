@@ -1,0 +1,508 @@
+"""Attribute single USVs to the group of the mouse that made them: train on your labelled
+recordings, keep the classifier in one file, apply it to new recordings.
+
+* ``train_classifier(dataset)``: the CPU sex network of the paper's pipeline (``CallCNN`` on call
+  images, the default profile's schedule) cross-validated leave-one-animal-out on a user's
+  dataset (``load_user_recordings``: any grouping - sex, strain, genotype - with two or more
+  groups), then fitted on every animal. The cross-validated balanced accuracy comes with a 95 %
+  interval over animals and a permutation test that keeps each animal's USVs together.
+* ``TrainedClassifier.save(path)`` / ``load_classifier(path)``: one self-describing file - the
+  weights, the classes, the detector's and the spectrogram's settings, the input scaling, the
+  training animals and their calls, the cross-validated accuracy and the usvlib version. It is
+  read with ``torch.load(weights_only=True)``: loading it runs no code.
+* ``predict_calls(classifier, recordings)``: one row per call with the probability of each group,
+  and one row per recording with its calls' mean probabilities and the share assigned to each
+  group (a Wilson interval over its calls).
+
+Example
+-------
+>>> import usvlib
+>>> ds = usvlib.load_user_recordings("mine.csv", group_column="genotype")  # doctest: +SKIP
+>>> clf = usvlib.train_classifier(ds)  # doctest: +SKIP
+>>> clf.cv["balanced_accuracy"], clf.cv["ci_low"], clf.cv["ci_high"]  # doctest: +SKIP
+>>> clf.save("genotype.usvmodel")  # doctest: +SKIP
+>>> clf = usvlib.load_classifier("genotype.usvmodel")  # doctest: +SKIP
+>>> calls, per_recording = usvlib.predict_calls(clf, ["new.wav"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from usvlib._io import atomic_path
+from usvlib._parallel import default_workers
+from usvlib.call_images import CALL_IMAGE_HARMONICS, CALL_IMAGE_SHAPE, call_images
+from usvlib.crossval import cross_validate, leave_one_animal_out
+from usvlib.crossval.inference import multiclass_statistics
+from usvlib.dataset import Dataset
+from usvlib.detect import DetectorParams, detect_file
+from usvlib.errors import ConfigError, DatasetError, UsvlibError
+from usvlib.metrics import balanced_accuracy
+from usvlib.models.cnn import CallCNN
+from usvlib.paths import cache_dir
+from usvlib.products import ExtractParams, recording_products
+from usvlib.schedule import Schedule, Stage
+from usvlib.train import fit_network, predict_scores
+
+MODEL_FORMAT = 1
+"""Version of the saved file's layout; a file of another version is refused."""
+
+SCHEDULE = Schedule(stages=(Stage(1, 3e-3, 0.2), Stage(1, 3e-4, 0.2)), select_on_validation=False)
+"""The default profile's CNN schedule, without choosing an epoch on validation animals (a
+user's study may have too few animals to spare some): every fold and the final network train
+the same stages."""
+
+UPDATES_PER_STAGE = 125
+"""Weight updates of each stage: the default profile's (8 000 training calls, batches of 64).
+A smaller study trains more epochs, so that its network sees as many batches."""
+
+
+def schedule_for(n_train: int, schedule: Schedule = SCHEDULE) -> Schedule:
+    """``schedule`` with each stage's epochs raised to about :data:`UPDATES_PER_STAGE` updates.
+
+    Parameters
+    ----------
+    n_train : int
+        Training calls.
+    schedule : Schedule
+
+    Returns
+    -------
+    Schedule
+        At least the given epochs per stage.
+    """
+    batches = max(1, math.ceil(n_train / schedule.batch_size))
+    epochs = max(1, round(UPDATES_PER_STAGE / batches))
+    stages = tuple(dataclasses.replace(s, epochs=max(s.epochs, epochs)) for s in schedule.stages)
+    return dataclasses.replace(schedule, stages=stages)
+
+
+MIN_ANIMALS_PER_GROUP = 2
+
+
+@dataclass
+class TrainedClassifier:
+    """A network that assigns single USVs to groups, and everything needed to apply it again."""
+
+    model: torch.nn.Module
+    classes: tuple[str, ...]
+    image_scale: float  # the 100 x 100 images are divided by this (their SD in the training data)
+    call_scale: float  # the call images are divided by this (their fundamental band's SD)
+    detector: dict  # DetectorParams the calls were found with (and new recordings are)
+    extract: dict  # the spectrogram settings the images were made with
+    animals: pd.DataFrame  # the training animals: animal, group, n_usvs
+    cv: dict | None  # leave-one-animal-out: balanced_accuracy, ci_low, ci_high, p_value, confusion, ...
+    seed: int = 0
+    usvlib_version: str = ""
+    schedule: dict = field(default_factory=dict)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the classifier to one file (atomically: a temporary name, then renamed).
+
+        Parameters
+        ----------
+        path : path
+
+        Returns
+        -------
+        Path
+        """
+        meta = {
+            "format": MODEL_FORMAT,
+            "classes": list(self.classes),
+            "image_scale": self.image_scale,
+            "call_scale": self.call_scale,
+            "detector": self.detector,
+            "extract": self.extract,
+            "animals": self.animals.to_dict(orient="records"),
+            "cv": self.cv,
+            "seed": self.seed,
+            "usvlib_version": self.usvlib_version,
+            "schedule": self.schedule,
+            "network": {"name": "CallCNN", "heads": _heads(len(self.classes)), "input_shape": _input_shape()},
+        }
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            torch.save({"state_dict": self.model.state_dict(), "meta": json.dumps(meta, default=float)}, tmp)
+        return path
+
+    def predict_proba(self, images: np.ndarray, duration_s, centre_hz) -> np.ndarray:
+        """Probability of each class for calls given by their 100 x 100 images.
+
+        Parameters
+        ----------
+        images : ndarray (N, 100, 100)
+            As ``recording_products`` makes them.
+        duration_s, centre_hz : array-like (N,)
+            Each call's duration and mean frequency (``mean_freq_hz``).
+
+        Returns
+        -------
+        ndarray (N, len(classes))
+        """
+        x = _call_inputs(images, duration_s, centre_hz, self.image_scale, self.call_scale)
+        with torch.no_grad():
+            return predict_scores(self.model, x, n_classes=len(self.classes))
+
+
+def _heads(n_classes: int) -> tuple[int, ...]:
+    return (1,) if n_classes == 2 else (n_classes,)
+
+
+def _input_shape() -> list[int]:
+    return [len(CALL_IMAGE_HARMONICS), *CALL_IMAGE_SHAPE]
+
+
+def _call_inputs(images, duration_s, centre_hz, image_scale: float, call_scale: float) -> np.ndarray:
+    scaled = np.asarray(images, np.float32) / np.float32(image_scale)
+    calls = call_images(
+        scaled, np.asarray(duration_s, float), np.asarray(centre_hz, float), harmonic=CALL_IMAGE_HARMONICS
+    )
+    return calls / np.float32(call_scale)
+
+
+def _version() -> str:
+    import usvlib
+
+    return usvlib.__version__
+
+
+def _extract_settings(params: ExtractParams) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(params.spectrogram), default=str))
+
+
+def load_classifier(path: str | os.PathLike) -> TrainedClassifier:
+    """Read a classifier saved by :meth:`TrainedClassifier.save` (no code is executed).
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    TrainedClassifier
+
+    Raises
+    ------
+    UsvlibError
+        If the file is missing, not a usvlib classifier, of another format version, or made with
+        spectrogram settings this version does not make.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsvlibError(f"{path}: no such file - train one with 'usvlib train MANIFEST.csv -o {path.name}'")
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        meta = json.loads(saved["meta"])
+    except Exception as exc:  # torch raises many kinds for a file that is not one of its own
+        raise UsvlibError(f"{path}: not a usvlib classifier ({type(exc).__name__})") from None
+    if meta.get("format") != MODEL_FORMAT:
+        raise UsvlibError(
+            f"{path}: a classifier of file format {meta.get('format')} (usvlib {meta.get('usvlib_version', '?')}); "
+            f"this usvlib ({_version()}) reads format {MODEL_FORMAT} - retrain it with 'usvlib train'"
+        )
+    if meta["extract"] != _extract_settings(ExtractParams()):
+        raise UsvlibError(
+            f"{path}: made with other spectrogram settings than this usvlib ({_version()}) uses - retrain it "
+            "with 'usvlib train' so that new calls are seen as the training calls were"
+        )
+    if meta["network"]["input_shape"] != _input_shape():
+        raise UsvlibError(f"{path}: its network reads inputs of another shape than this usvlib makes - retrain it")
+    classes = tuple(meta["classes"])
+    model = CallCNN(heads=_heads(len(classes)))
+    model.load_state_dict(saved["state_dict"])
+    return TrainedClassifier(
+        model=model.eval(),
+        classes=classes,
+        image_scale=float(meta["image_scale"]),
+        call_scale=float(meta["call_scale"]),
+        detector=meta["detector"],
+        extract=meta["extract"],
+        animals=pd.DataFrame(meta["animals"]),
+        cv=meta["cv"],
+        seed=int(meta["seed"]),
+        usvlib_version=meta["usvlib_version"],
+        schedule=meta["schedule"],
+    )
+
+
+def _check_groups(table: pd.DataFrame, where: str) -> tuple[str, ...]:
+    per_group = table.groupby("group").animal.nunique()
+    if len(per_group) < 2:
+        raise DatasetError(
+            f"{where}: all recordings belong to one group ({', '.join(per_group.index)}) - a classifier needs two "
+            "or more groups"
+        )
+    few = per_group[per_group < MIN_ANIMALS_PER_GROUP]
+    if len(few):
+        listed = ", ".join(f"{g} ({n})" for g, n in few.items())
+        raise DatasetError(
+            f"{where}: group(s) with fewer than {MIN_ANIMALS_PER_GROUP} animals: {listed} - leave-one-animal-out "
+            "needs at least two animals per group; add recordings of other animals"
+        )
+    return tuple(sorted(per_group.index))
+
+
+def train_classifier(
+    dataset: Dataset,
+    *,
+    seed: int = 0,
+    cross_validate_first: bool = True,
+    workers: int | None = None,
+    threads: int = 1,
+    detector: DetectorParams = DetectorParams(),
+    progress: bool = True,
+) -> TrainedClassifier:
+    """Cross-validate the CPU network leave-one-animal-out, then fit it on every animal.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A user's recordings (:func:`~usvlib.user.load_user_recordings`) or any dataset whose
+        recordings carry ``animal`` and ``group``.
+    seed : int
+        Drives the initial weights, the batch order and the statistics' resampling.
+    cross_validate_first : bool
+        Estimate the accuracy on new animals first (one network per animal left out).
+    workers : int, optional
+        Folds trained at once (default: one per CPU, at most 8); the numbers do not depend on it.
+    threads : int
+        torch threads of each fold.
+    detector : DetectorParams
+        How the calls are found.
+    progress : bool
+
+    Returns
+    -------
+    TrainedClassifier
+
+    Raises
+    ------
+    DatasetError
+        For fewer than two groups, or a group with fewer than two animals.
+    """
+    from usvlib.extract import extract_dataset
+
+    if detector != DetectorParams():
+        raise ConfigError("train_classifier uses the default detector: the extraction cache is keyed by it")
+    found = extract_dataset(dataset, calls="detect", progress=progress)
+    table = found.table.reset_index(drop=True)
+    if table.empty:
+        raise DatasetError(f"{dataset.root}: no calls were detected in any recording - nothing to learn from")
+    classes = _check_groups(table, str(dataset.root))
+    labels = table.group.map({c: i for i, c in enumerate(classes)}).to_numpy(int)
+    images = found.array("images", table.usv.to_numpy()).astype(np.float32)
+    image_scale = max(float(images.std()), 1e-12)
+    raw_calls = call_images(
+        images / np.float32(image_scale),
+        table.duration_s.to_numpy(float),
+        table.mean_freq_hz.to_numpy(float),
+        harmonic=CALL_IMAGE_HARMONICS,
+    )
+    call_scale = max(float(raw_calls[:, 0].std()), 1e-12)
+    x = raw_calls / np.float32(call_scale)
+    animals = table.animal.to_numpy()
+    k = len(classes)
+
+    def fit(train_idx: np.ndarray) -> torch.nn.Module:
+        torch.manual_seed(seed)
+        model = CallCNN(heads=_heads(k))
+        schedule = schedule_for(len(train_idx))
+        fit_network(model, x[train_idx], labels[train_idx], schedule, n_classes=k, seed=seed, images=False)
+        return model
+
+    cv = None
+    if cross_validate_first:
+        folds = leave_one_animal_out(animals)
+
+        def fit_predict(fold):
+            return predict_scores(fit(fold.train), x[fold.test], n_classes=k), {"n_train": len(fold.train)}
+
+        result = cross_validate(
+            "user-classifier",
+            fit_predict,
+            folds,
+            labels,
+            config={"extraction": found.path.name, "classes": list(classes), "seed": seed, "k": k},
+            code=_classifier_code(),
+            classes=tuple(range(k)),
+            cache=cache_dir() / "cv",
+            progress=progress,
+            animals=animals,
+            workers=default_workers() if workers is None else workers,
+            threads=threads,
+        )
+        y, pred = result.predictions.y_true.to_numpy(), result.predictions.y_pred.to_numpy()
+        stats = multiclass_statistics(y, pred, animals[result.predictions["index"].to_numpy()], k, seed=seed)
+        confusion = pd.crosstab(
+            pd.Categorical(y, categories=range(k)), pd.Categorical(pred, categories=range(k)), dropna=False
+        ).to_numpy()
+        cv = {
+            "balanced_accuracy_pooled": balanced_accuracy(y, pred),
+            **stats,
+            "chance": 1.0 / k,
+            "confusion": confusion.tolist(),
+            "confusion_axes": "rows: true class, columns: predicted, in the order of classes",
+            "n_folds": len(folds),
+        }
+    with _torch_threads(threads):
+        model = fit(np.arange(len(x))).eval()
+    counts = table.groupby(["animal", "group"], sort=True).size().rename("n_usvs").reset_index()  # the training animals
+    return TrainedClassifier(
+        model=model,
+        classes=classes,
+        image_scale=image_scale,
+        call_scale=call_scale,
+        detector=dataclasses.asdict(detector),
+        extract=_extract_settings(ExtractParams()),
+        animals=counts,
+        cv=cv,
+        seed=seed,
+        usvlib_version=_version(),
+        schedule={
+            "stages": [dataclasses.asdict(s) for s in schedule_for(len(x)).stages],
+            "batch_size": SCHEDULE.batch_size,
+        },
+    )
+
+
+class _torch_threads:
+    def __init__(self, n: int):
+        self.n = n
+
+    def __enter__(self):
+        self.before = torch.get_num_threads()
+        torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.before)
+
+
+def _classifier_code() -> str:
+    from usvlib._fingerprint import dependency_fingerprint
+
+    return dependency_fingerprint(train_classifier, _call_inputs)
+
+
+def wilson_interval(successes: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion.
+
+    Parameters
+    ----------
+    successes, n : int
+    level : float
+
+    Returns
+    -------
+    (float, float)
+        (nan, nan) for ``n == 0``.
+    """
+    if n == 0:
+        return float("nan"), float("nan")
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + level / 2))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def predict_calls(
+    classifier: TrainedClassifier,
+    recordings: list[str | os.PathLike],
+    *,
+    calls: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Probability of each group for every call of some recordings, and a summary per recording.
+
+    Parameters
+    ----------
+    classifier : TrainedClassifier
+    recordings : list of path
+    calls : DataFrame, optional
+        Call times to use instead of detecting them (``onset_s``, ``offset_s`` and, with several
+        recordings, ``recording`` naming each file by its path or base name), e.g. from
+        :func:`usvlib.formats.read_calls`.
+    progress : bool
+
+    Returns
+    -------
+    per_call : DataFrame
+        ``recording``, ``onset_s``, ``offset_s``, ``duration_s``, ``mean_freq_hz``,
+        ``p_<class>`` for each class and ``predicted``.
+    per_recording : DataFrame
+        ``recording``, ``n_calls``, ``mean_p_<class>``, ``share_<class>`` with
+        ``share_<class>_low``/``_high`` (95 % Wilson interval over the recording's calls, which
+        treats them as independent).
+
+    Raises
+    ------
+    UsvlibError
+        Naming the recording that cannot be read.
+    """
+    detector = DetectorParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in classifier.detector.items()})
+    rows = []
+    iterator = recordings
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(recordings, desc="predicting", unit="rec")
+    for path in iterator:
+        found = _calls_of(path, calls, detector)
+        products = recording_products(path, found, with_properties=True)
+        mean_hz = products["properties"]["mean_freq_hz"].to_numpy(float)
+        mean_hz = np.where(np.isfinite(mean_hz), mean_hz, np.nanmedian(mean_hz) if np.isfinite(mean_hz).any() else 0)
+        table = pd.DataFrame(
+            {
+                "recording": str(path),
+                "onset_s": found.onset_s.to_numpy(float),
+                "offset_s": found.offset_s.to_numpy(float),
+            }
+        )
+        table["duration_s"] = table.offset_s - table.onset_s
+        table["mean_freq_hz"] = mean_hz
+        if len(table):
+            proba = classifier.predict_proba(products["images"], table.duration_s, mean_hz)
+            for j, c in enumerate(classifier.classes):
+                table[f"p_{c}"] = proba[:, j]
+            table["predicted"] = np.asarray(classifier.classes)[proba.argmax(axis=1)]
+        else:
+            for c in classifier.classes:
+                table[f"p_{c}"] = pd.Series(dtype=float)
+            table["predicted"] = pd.Series(dtype=str)
+        rows.append(table)
+    per_call = pd.concat(rows, ignore_index=True)
+    summary = []
+    for recording, part in per_call.groupby("recording", sort=False):
+        entry = {"recording": recording, "n_calls": len(part)}
+        for c in classifier.classes:
+            entry[f"mean_p_{c}"] = float(part[f"p_{c}"].mean()) if len(part) else float("nan")
+            hits = int((part.predicted == c).sum())
+            entry[f"share_{c}"] = hits / len(part) if len(part) else float("nan")
+            entry[f"share_{c}_low"], entry[f"share_{c}_high"] = wilson_interval(hits, len(part))
+        summary.append(entry)
+    for path in recordings:  # a recording without calls still gets its row
+        if str(path) not in per_call.recording.to_numpy():
+            summary.append({"recording": str(path), "n_calls": 0})
+    return per_call, pd.DataFrame(summary)
+
+
+def _calls_of(path, calls: pd.DataFrame | None, detector: DetectorParams) -> pd.DataFrame:
+    if calls is None:
+        return detect_file(path, detector)[["onset_s", "offset_s"]]
+    if "recording" not in calls:
+        return calls[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)
+    names = calls.recording.astype(str)
+    mine = calls[(names == str(path)) | (names.map(lambda r: Path(r).name) == Path(path).name)]
+    return mine[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)
