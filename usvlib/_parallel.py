@@ -1,4 +1,9 @@
-"""Run independent jobs (one per recording) in worker processes, results in order."""
+"""Run independent jobs (one per recording, one per fold) in worker processes, results in order.
+
+Locally: a pool of forked processes. On a Dask distributed cluster when a scheduler's address is
+given (``scheduler=`` or the environment variable ``USVLIB_SCHEDULER``): the same jobs as tasks
+(``pip install 'usvlib[cluster]'``); the workers must see the same files (a shared filesystem).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,55 @@ def default_workers() -> int:
     except AttributeError:  # pragma: no cover - not Linux
         n = os.cpu_count() or 1
     return max(1, min(8, n))
+
+
+SCHEDULER_ENV = "USVLIB_SCHEDULER"
+"""Environment variable naming a Dask scheduler (``tcp://host:8786``) for every command."""
+
+
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The Dask scheduler to use: ``scheduler``, else ``$USVLIB_SCHEDULER``, else None (local)."""
+    return scheduler or os.environ.get(SCHEDULER_ENV) or None
+
+
+def dask_client(address: str):
+    """A ``distributed.Client`` connected to ``address``, or a one-line error saying what to install."""
+    from usvlib.errors import UsvlibError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsvlibError(
+            f"a Dask scheduler was given ({address}) but dask.distributed is not installed - "
+            "pip install 'usvlib[cluster]'"
+        ) from None
+    try:
+        _reachable(address)
+        return Client(address, timeout=30)
+    except OSError as exc:
+        raise UsvlibError(f"cannot reach the Dask scheduler at {address} ({exc}) - is it running?") from None
+
+
+def _reachable(address: str) -> None:
+    """Raise OSError at once where nothing listens at a tcp:// address (Client would wait 30 s)."""
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(address if "://" in address else f"tcp://{address}")
+    if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=5).close()
+
+
+def _dask_map(func: Callable, jobs: list, address: str, bar) -> Iterator:
+    with dask_client(address) as client:
+        futures = client.map(func, jobs, pure=False)
+        try:
+            for future in futures:  # in order; the cluster works on all of them meanwhile
+                yield future.result()
+                if bar is not None:
+                    bar.update()
+        finally:
+            client.cancel(futures)
 
 
 def _one_thread_each() -> None:
@@ -37,21 +91,29 @@ def process_map(
     desc: str = "",
     unit: str = "it",
     one_thread_each: bool = True,
+    scheduler: str | None = None,
 ) -> Iterator:
     """``map(func, jobs)`` over ``workers`` processes (in this process when 1), in order.
+
+    With ``scheduler`` (a Dask scheduler's address; default ``$USVLIB_SCHEDULER``), the jobs run
+    on that cluster instead and ``workers`` is ignored; ``func`` and the jobs are sent to the
+    workers (cloudpickle).
 
     Uses fork where the platform has it (works from any ``__main__``, stdin included; the jobs
     use numpy only), spawn elsewhere. ``one_thread_each``: each worker's BLAS runs one thread
     (the extraction keeps the library's default, with which its cached products were made).
     """
     jobs = list(jobs)
+    scheduler = scheduler_address(scheduler)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc=desc, unit=unit)
     try:
-        if workers <= 1:
+        if scheduler:
+            yield from _dask_map(func, jobs, scheduler, bar)
+        elif workers <= 1:
             for job in jobs:
                 yield func(job)
                 if bar is not None:

@@ -292,6 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
     p.add_argument("--workers", type=int, default=1, help="recordings detected at once, each in a process (default 1)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
+    )
     p.add_argument("--quiet", action="store_true")
 
     p = _subcommand(
@@ -332,6 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=None)
     p.add_argument(
+        "--scheduler",
+        default=None,
+        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
+    )
+    p.add_argument(
         "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
     )
     p.add_argument("--quiet", action="store_true")
@@ -352,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cv", action="store_true", help="skip the leave-one-animal-out estimate")
     p.add_argument("--workers", type=int, default=None, help="folds trained at once (default: the CPUs)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
+    )
     p.add_argument("--quiet", action="store_true")
 
     p = _subcommand(
@@ -383,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``usvlib`` command; returns its exit status."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "scheduler", None):
+        import os
+
+        from usvlib._parallel import SCHEDULER_ENV
+
+        os.environ[SCHEDULER_ENV] = args.scheduler  # every pool of this command goes to the cluster
     try:
         return args.func(args)
     except UsvlibError as exc:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from usvlib._fingerprint import code_fingerprint
 from usvlib._io import array_digest, atomic_path, json_digest, write_json_atomic
-from usvlib._parallel import process_map
+from usvlib._parallel import dask_client, process_map, scheduler_address
 from usvlib.crossval.folds import (
     Fold,
     grouped_folds,
@@ -204,6 +204,16 @@ workers inherit it, so ``fit_predict`` (a closure over the study's arrays) is ne
 def _fit_and_store(fold: Fold) -> tuple[np.ndarray, float, dict]:
     """Fit one fold of the pending run, write its file (atomically) and return what it holds."""
     fit_predict, run_dir, threads = _PENDING
+    return fit_and_store(fit_predict, run_dir, threads, fold)
+
+
+def fit_and_store(fit_predict: Callable, run_dir: Path, threads: int | None, fold: Fold) -> tuple:
+    """Fit one fold with ``threads`` threads and write ``fold-<name>.npz`` in ``run_dir`` (atomically).
+
+    Returns
+    -------
+    (scores, seconds, info)
+    """
     started = time.perf_counter()
     with fold_threads(threads):
         scores, info = fit_predict(fold)
@@ -211,6 +221,21 @@ def _fit_and_store(fold: Fold) -> tuple[np.ndarray, float, dict]:
     with atomic_path(run_dir / f"fold-{fold.name}.npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, scores=scores, seconds=seconds, info=json.dumps(info, default=float))
     return np.asarray(scores), seconds, info
+
+
+def _fit_on_cluster(address: str, fit_predict: Callable, run_dir: Path, threads: int | None, folds: list):
+    """The folds' results, in order, fitted as tasks of a Dask cluster."""
+    with dask_client(address) as client:
+        [shipped] = client.scatter([fit_predict], broadcast=True)
+        futures = [
+            client.submit(fit_and_store, shipped, run_dir, 1 if threads is None else threads, fold, pure=False)
+            for fold in folds
+        ]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            client.cancel(futures)
 
 
 def cross_validate(
@@ -228,6 +253,7 @@ def cross_validate(
     animals=None,
     workers: int = 1,
     threads: int | None = None,
+    scheduler: str | None = None,
 ) -> CVResult:
     """Run ``fit_predict(fold) -> (scores (n_test, n_classes), info)`` on every fold, cached.
 
@@ -267,6 +293,10 @@ def cross_validate(
     threads : int, optional
         BLAS and torch threads of every fold, in this process and in workers alike (None: this
         process's settings; workers one).
+    scheduler : str, optional
+        A Dask scheduler's address (default ``$USVLIB_SCHEDULER``): the folds run on that
+        cluster (``fit_predict`` sent once to every worker), their files written where the
+        workers see the cache folder (a shared filesystem); ``workers`` is then ignored.
 
     Returns
     -------
@@ -297,6 +327,13 @@ def cross_validate(
             missing.append(fold)
     if bar is not None:
         bar.update(cached)
+    address = scheduler_address(scheduler)
+    if address and missing:
+        for fold, result in zip(missing, _fit_on_cluster(address, fit_predict, run_dir, threads, missing), strict=True):
+            done[fold.name] = result
+            if bar is not None:
+                bar.update()
+        missing = []
     global _PENDING
     _PENDING = (fit_predict, run_dir, threads if threads is not None or workers == 1 else 1)
     try:

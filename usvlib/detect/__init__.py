@@ -194,6 +194,7 @@ def detect_many(
     channel=None,
     progress: bool = True,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Detect in several recordings; a file that cannot be read is reported, the rest go on.
 
@@ -210,6 +211,9 @@ def detect_many(
     workers : int
         Recordings detected at once, each in a process of its own (the same tables as one at a
         time).
+    scheduler : str, optional
+        A Dask scheduler's address (default ``$USVLIB_SCHEDULER``): the recordings are detected on
+        that cluster, whose workers must see the files.
 
     Returns
     -------
@@ -238,6 +242,7 @@ def detect_many(
         jobs,
         workers=max(1, min(int(workers), len(jobs))),
         progress=progress,
+        scheduler=scheduler,
         desc="detecting",
         unit="rec",
     )
