@@ -1,6 +1,7 @@
 """How long the trainings of a profile's run took: the sum of the cached folds' fit times.
 
-Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.crossval``).
+Every cross-validation fold stores the seconds its fit and prediction took (``usvlib.crossval``);
+with several folds training at once (``TrainingSettings.workers``) their sum exceeds the wall time.
 After ``make reproduce`` (or ``PROFILE=quick``), this script finds, for each analysis of Figs
 3-8 (the sex and the strain study), the newest cached run on the profile's synthetic data made
 by the current code, and adds its folds up: the number the training budget is about (notebook
@@ -20,7 +21,8 @@ import numpy as np
 
 from usvlib.crossval import cached_runs
 from usvlib.dataset import load_dataset
-from usvlib.paper.runners import linear_code, network_code, reference_code
+from usvlib.paper.profiles import get_profile
+from usvlib.paper.runners import fold_workers, linear_code, network_code, reference_code
 from usvlib.paper.study import load_study
 from usvlib.paths import synthetic_dir
 
@@ -65,6 +67,12 @@ def main() -> None:
             print(f"  {name:36s} {len(folds):3d} folds {seconds:7.1f} s{'  (repeat)' if extra else ''}")
     print(f"  {'total':36s}           {total:7.1f} s = {total / 60:.1f} min")
     print(f"  {'of which repeats and seeds':36s}           {controls:7.1f} s = {controls / 60:.1f} min")
+    workers = fold_workers(get_profile(args.profile))["workers"]
+    if workers > 1:
+        print(
+            f"  (seconds of training summed over folds; {workers} folds train at once, so the wall time of "
+            f"the trainings is about {total / workers / 60:.1f} min)"
+        )
 
 
 if __name__ == "__main__":

@@ -105,18 +105,24 @@ def compute(study: Study, *, progress: bool = True) -> Fig6Result:
     recon: dict[str, list] = {}
     salient: dict[str, list] = {negative: [], positive: []}
     network_rows, examples, layers = [], {}, []
+    # one run for all analysed folds: they train at once, one per worker
+    run = network_cv(
+        astudy,
+        "fig6-network",
+        inputs="images",
+        targets=study.labels,
+        folds=folds,
+        save_model_of=[fold.name for fold in folds],
+        progress=progress,
+    )
+    accuracy = run.folds.set_index("fold").balanced_accuracy
     for fold in folds:
-        run = network_cv(
-            astudy,
-            "fig6-network",
-            inputs="images",
-            targets=study.labels,
-            folds=[fold],
-            save_model_of=fold.name,
-            progress=progress,
-        )
         network_rows.append(
-            {"fold": fold.name, "analysed_network": run.mean, "sex_dnn": float(sex_dnn.get(fold.name, np.nan))}
+            {
+                "fold": fold.name,
+                "analysed_network": float(accuracy[fold.name]),
+                "sex_dnn": float(sex_dnn.get(fold.name, np.nan)),
+            }
         )
         net = load_saved_network(astudy, "fig6-network", fold.name)
         layers = list(relu_layers(net))

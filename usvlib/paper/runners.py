@@ -108,7 +108,7 @@ def network_cv(
     n_classes=2,
     by_animal: bool = True,
     seed: int | None = None,
-    save_model_of: str | None = None,
+    save_model_of: str | list[str] | None = None,
     monitor_fold: str | None = None,
     progress: bool = True,
     eval_labels: np.ndarray | None = None,
@@ -134,8 +134,8 @@ def network_cv(
         Validation animals held out of training (else 10 % of the training USVs).
     seed : int, optional
         Default: the profile's.
-    save_model_of : str, optional
-        The fold whose trained network is kept in the run's folder.
+    save_model_of : str or list of str, optional
+        The fold (or folds) whose trained network is kept in the run's folder.
     monitor_fold : str, optional
         The fold whose test accuracy is recorded after every epoch (Fig 3B).
     progress : bool
@@ -168,7 +168,8 @@ def network_cv(
     }
     run_dir = run_folder(name, config, folds, code=network_code(), cache=folder)
     # the saved network lives in the run's folder: it belongs to these cached results and no other
-    saved = {} if save_model_of is None else {save_model_of: f"model-{save_model_of}.pt"}
+    kept = [] if save_model_of is None else [save_model_of] if isinstance(save_model_of, str) else list(save_model_of)
+    saved = {fold: f"model-{fold}.pt" for fold in kept}
 
     def data(idx, mean, sd):
         if inputs == "images":
