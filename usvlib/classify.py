@@ -260,6 +260,7 @@ def train_classifier(
     workers: int | None = None,
     threads: int = 1,
     detector: DetectorParams = DetectorParams(),
+    experiment: str | None = None,
     progress: bool = True,
 ) -> TrainedClassifier:
     """Cross-validate the CPU network leave-one-animal-out, then fit it on every animal.
@@ -279,6 +280,8 @@ def train_classifier(
         torch threads of each fold.
     detector : DetectorParams
         How the calls are found.
+    experiment : str, optional
+        Only the recordings of this experiment (the Donders data: ``"sex"`` or ``"strain"``).
     progress : bool
 
     Returns
@@ -294,8 +297,13 @@ def train_classifier(
 
     if detector != DetectorParams():
         raise ConfigError("train_classifier uses the default detector: the extraction cache is keyed by it")
-    found = extract_dataset(dataset, calls="detect", progress=progress)
-    table = found.table.reset_index(drop=True)
+    found = extract_dataset(
+        dataset, calls="detect", experiments=None if experiment is None else (experiment,), progress=progress
+    )
+    table = found.table
+    if experiment is not None:
+        table = table[table.experiment == experiment]
+    table = table.reset_index(drop=True)
     if table.empty:
         raise DatasetError(f"{dataset.root}: no calls were detected in any recording - nothing to learn from")
     classes = _check_groups(table, str(dataset.root))
@@ -332,7 +340,13 @@ def train_classifier(
             fit_predict,
             folds,
             labels,
-            config={"extraction": found.path.name, "classes": list(classes), "seed": seed, "k": k},
+            config={
+                "extraction": found.path.name,
+                "experiment": experiment,
+                "classes": list(classes),
+                "seed": seed,
+                "k": k,
+            },
             code=_classifier_code(),
             classes=tuple(range(k)),
             cache=cache_dir() / "cv",

@@ -63,6 +63,7 @@ def _cmd_reproduce(args) -> int:
     print(
         f"{len(summary.executed)} notebook(s) in {total:.0f} s; figures and numbers in {summary.out_dir}"
         + (f"; executed notebooks in {executed}" if executed else "")
+        + "".join(f"; classifier {m}" for m in summary.models)
     )
     return 0
 

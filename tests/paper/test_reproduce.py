@@ -260,3 +260,19 @@ def test_every_saved_figure_of_synthetic_data_says_so(tmp_path):
         ctx.save_figure(fig, name)
     says = [sum("synthetic data" in t.get_text().lower() for t in f.findobj(Text)) for f in (plain, marked)]
     assert says == [1, 1]  # marked once: added where missing, not twice
+
+
+def test_a_run_can_leave_a_ready_sex_classifier(tiny_dataset, tmp_path, monkeypatch):
+    """What make reproduce DATA=... does on real data: the sex classifier, saved for usvlib predict."""
+    monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
+    from usvlib.classify import load_classifier
+    from usvlib.paper.reproduce import export_sex_classifier
+
+    path = export_sex_classifier(
+        tiny_dataset, tmp_path / "models" / "sex.usvmodel", cross_validate_first=False, progress=False
+    )
+    clf = load_classifier(path)
+    assert clf.classes == ("female", "male")
+    # the used mice with calls (a few of the tiny recordings hold none)
+    assert set(clf.animals.group) == {"female", "male"} and clf.animals.animal.nunique() <= 17
+    assert (clf.animals.n_usvs > 0).all()

@@ -72,11 +72,6 @@ class Fig7Result:
     recall: float | None
     umap_precision: float | None  # the same clustering of the UMAP embedding
     umap_recall: float | None
-    network_points: pd.DataFrame | None  # fx, fy, fz: t-SNE of the sex network's last FC layer; in_cluster
-    network_layer: str | None  # which layer, of which network
-    network_share: float | None  # male share of that embedding's male cluster
-    network_precision: float | None  # that cluster against the planted two-part call
-    network_recall: float | None
     recall_by_frequency: pd.DataFrame | None  # the two-part calls per quartile of their true centre frequency
     confident_fraction: float
     knn_purity_all: float
@@ -203,18 +198,6 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
     groups = study.groups
     clusters, choice, in_cluster = male_cluster(tsne, groups, positive, min_size)
     _, _, in_umap_cluster = male_cluster(umap, groups, positive, min_size)
-    network = network_representation(study)
-    network_points = network_layer = network_share = in_network_cluster = None
-    if network is not None:
-        values, network_layer = network
-        fc_tsne = cached_embedding(
-            values, cache_dir=folder, method="tsne", pca_components=PCA_COMPONENTS, perplexity=PERPLEXITY, seed=seed
-        )
-        _, network_choice, in_network_cluster = male_cluster(fc_tsne, groups, positive, min_size)
-        network_share = network_choice.share
-        network_points = pd.DataFrame(
-            {**{f"f{axis}": fc_tsne[:, i] for i, axis in enumerate("xyz")}, "in_cluster": in_network_cluster}
-        )
     dnn = across_animals_dnn(study, progress=progress).predictions.set_index("index").score_1
     p_positive = dnn.reindex(np.arange(n)).to_numpy()
     points = pd.DataFrame(
@@ -242,15 +225,11 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
     )
     males = per_animal[per_animal.group == positive]
     precision = recall = umap_precision = umap_recall = recall_by_frequency = None
-    network_precision = network_recall = None
     if "truth_call_id" in study.table:
         truth = truth_rows(dataset, study.table.truth_call_id)
         two_part = truth.family.to_numpy() == "two_part"
         precision, recall = cluster_scores(in_cluster, two_part)
         umap_precision, umap_recall = cluster_scores(in_umap_cluster, two_part)
-        if in_network_cluster is not None:
-            network_precision, network_recall = cluster_scores(in_network_cluster, two_part)
-            network_points["two_part"] = two_part
         recall_by_frequency = recall_by_quartile(in_cluster[two_part], truth.center_freq_khz.to_numpy()[two_part])
     confident = (p_positive < CONFIDENT) | (p_positive > 1 - CONFIDENT)
     purity_all = knn_purity(tsne, groups, k=NEIGHBOURS)
@@ -285,11 +264,6 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
         recall=recall,
         umap_precision=umap_precision,
         umap_recall=umap_recall,
-        network_points=network_points,
-        network_layer=network_layer,
-        network_share=network_share,
-        network_precision=network_precision,
-        network_recall=network_recall,
         recall_by_frequency=recall_by_frequency,
         confident_fraction=float(confident.mean()),
         knn_purity_all=purity_all,
@@ -325,12 +299,6 @@ def record(ctx, result: Fig7Result) -> None:
     put("fig7.male_cluster.recall", result.recall, n=result.n_usvs, extra=extra)
     put("fig7.umap_cluster.precision", result.umap_precision, n=n, extra=extra)
     put("fig7.umap_cluster.recall", result.umap_recall, n=n, extra=extra)
-    if result.network_points is not None:
-        network_extra = {**extra, "representation": result.network_layer}
-        n_network = int(result.network_points.in_cluster.sum())
-        put("fig7.network_cluster.precision", result.network_precision, n=n_network, extra=network_extra)
-        put("fig7.network_cluster.recall", result.network_recall, n=n_network, extra=network_extra)
-        put("fig7.network_cluster.male_share", result.network_share, n=n_network, extra=network_extra)
     if result.recall_by_frequency is not None:
         for q, row in result.recall_by_frequency.iterrows():
             put(

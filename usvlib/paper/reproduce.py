@@ -116,6 +116,49 @@ class RunSummary:
     out_dir: Path
     executed: list[Path] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    models: list[Path] = field(default_factory=list)  # classifiers exported for users (real data)
+
+
+def export_sex_classifier(
+    data_dir: str | os.PathLike,
+    path: str | os.PathLike,
+    *,
+    seed: int = 0,
+    cross_validate_first: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Train the sex classifier of ``usvlib.classify`` on a dataset's sex recordings and save it.
+
+    What ``make reproduce DATA=...`` leaves a lab that has the real data: a ready classifier
+    (``usvlib predict PATH rec.wav``), with its leave-one-animal-out accuracy inside.
+
+    Parameters
+    ----------
+    data_dir : path
+        A dataset in the Donders layout.
+    path : path
+        The classifier file to write.
+    seed : int
+    cross_validate_first : bool
+        Estimate its accuracy on new animals first (kept in the file).
+    progress : bool
+
+    Returns
+    -------
+    Path
+    """
+    import warnings
+
+    from usvlib.classify import train_classifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = load_dataset(data_dir)
+    clf = train_classifier(
+        dataset, experiment="sex", seed=seed, cross_validate_first=cross_validate_first, progress=progress
+    )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return clf.save(path)
 
 
 def _failure(nb_path: Path, out_path: Path, exc: Exception) -> NotebookError:
@@ -137,8 +180,12 @@ def run(
     out_dir: str | os.PathLike | None = None,
     kernel_name: str | None = None,
     progress: bool = True,
+    export_model: bool | None = None,
 ) -> RunSummary:
     """Execute the notebooks for ``profile`` on ``data_dir`` (default: the synthetic dataset).
+
+    ``export_model`` (default: on real data, when every notebook runs) also trains the sex
+    classifier of ``usvlib.classify`` on all sex recordings and writes ``<out>/models/sex.usvmodel``.
 
     Raises
     ------
@@ -205,6 +252,16 @@ def run(
         summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
         if progress:
             print(f"{summary.seconds[nb.name]} s", flush=True)
+    if export_model if export_model is not None else (label == "real" and only is None):
+        started = time.perf_counter()
+        if progress:
+            print("sex classifier for your own recordings ...", end=" ", flush=True)
+        summary.models.append(
+            export_sex_classifier(data, out / "models" / "sex.usvmodel", seed=profile.seed, progress=False)
+        )
+        summary.seconds["sex classifier"] = round(time.perf_counter() - started, 1)
+        if progress:
+            print(f"{summary.seconds['sex classifier']} s -> {summary.models[-1]}", flush=True)
     return summary
 
 

@@ -184,19 +184,6 @@ PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig7.umap_cluster.recall": PaperNumber(
         "the male cluster in the UMAP embedding: recall of the two-part call (synthetic)", statement="beyond the paper"
     ),
-    "fig7.network_cluster.precision": PaperNumber(
-        "the male cluster found the same way in a t-SNE of the sex network's last FC layer: precision for the "
-        "two-part call (synthetic)",
-        statement="beyond the paper",
-    ),
-    "fig7.network_cluster.recall": PaperNumber(
-        "the male cluster in the t-SNE of the sex network's last FC layer: recall of the two-part call (synthetic)",
-        statement="beyond the paper",
-    ),
-    "fig7.network_cluster.male_share": PaperNumber(
-        "the male cluster in the t-SNE of the sex network's last FC layer: share of its USVs from males",
-        statement="beyond the paper",
-    ),
     **{
         f"fig7.cluster_median.{column}.{where}": PaperNumber(
             f"median {column} of the USVs {where.replace('_', ' ')}",

@@ -32,7 +32,7 @@ from usvlib.paper.plots.data import (
     spectrogram_panel,
 )
 from usvlib.paper.plots.network import network_analysis, saliency_maps
-from usvlib.paper.plots.space import network_space, rotating_view, usv_space
+from usvlib.paper.plots.space import rotating_view, usv_space
 from usvlib.paper.plots.strain import strain
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style, identity_text
 
@@ -53,7 +53,6 @@ __all__ = [
     "learning_curve",
     "model_comparison",
     "network_analysis",
-    "network_space",
     "oracle_per_animal",
     "per_animal_bars",
     "property_distributions",
