@@ -220,6 +220,14 @@ def _subcommand(sub, name: str, summary: str, details: str, example: str, func) 
     return p
 
 
+def _add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``usvlib`` argument parser (one subcommand per stage)."""
     parser = argparse.ArgumentParser(
@@ -293,11 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
     p.add_argument("--workers", type=int, default=1, help="recordings detected at once, each in a process (default 1)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
-    )
+    _add_scheduler(p)
     p.add_argument("--quiet", action="store_true")
 
     p = _subcommand(
@@ -337,11 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="call times from the detector or the dataset's ground truth (default: truth if any)",
     )
     p.add_argument("--workers", type=int, default=None)
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
-    )
+    _add_scheduler(p)
     p.add_argument(
         "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
     )
@@ -363,11 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cv", action="store_true", help="skip the leave-one-animal-out estimate")
     p.add_argument("--workers", type=int, default=None, help="folds trained at once (default: the CPUs)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
-    )
+    _add_scheduler(p)
     p.add_argument("--quiet", action="store_true")
 
     p = _subcommand(

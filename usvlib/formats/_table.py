@@ -99,3 +99,32 @@ def optional_column(frame: pd.DataFrame, *spellings: str) -> str | None:
     """The file's name of the first of ``spellings`` it has (case and spacing ignored), or None."""
     norm = {" ".join(str(c).lower().split()): c for c in frame.columns}
     return next((norm[s.lower()] for s in spellings if s.lower() in norm), None)
+
+
+def times_table(
+    path: Path, tool: str, onset: tuple[str, ...], offset: tuple[str, ...], *, sep: str = ","
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Read a delimited table and take its call times: (the file's table, ``onset_s``/``offset_s``, used).
+
+    Parameters
+    ----------
+    path : Path
+    tool : str
+        The format's name, for messages.
+    onset, offset : tuple of str
+        Accepted names of the onset and offset columns (seconds).
+    sep : str
+
+    Returns
+    -------
+    raw : DataFrame
+        The file as read.
+    table : DataFrame
+        ``onset_s``, ``offset_s``.
+    used : dict
+        usvlib column -> the file's column.
+    """
+    raw = read_text_table(path, tool, sep=sep)
+    need = require_columns(raw, path, tool, {"onset_s": onset, "offset_s": offset})
+    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
+    return raw, table, dict(need)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+from usvlib.formats._table import finish_calls, optional_column, times_table
 
 TOOL = "MUPET"
 
@@ -35,15 +35,7 @@ def read_mupet(path: str | os.PathLike) -> pd.DataFrame:
         Naming the file, when it lacks MUPET's start and end columns.
     """
     path = Path(path)
-    raw = read_text_table(path, TOOL)
-    need = require_columns(
-        raw,
-        path,
-        TOOL,
-        {"onset_s": ("Syllable start time (sec)",), "offset_s": ("Syllable end time (sec)",)},
-    )
-    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
-    used = dict(need)
+    raw, table, used = times_table(path, TOOL, ("Syllable start time (sec)",), ("Syllable end time (sec)",))
     for column, spelling in (
         ("min_freq_hz", "minimum frequency (kHz)"),
         ("max_freq_hz", "maximum frequency (kHz)"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from usvlib._io import atomic_path
-from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+from usvlib.formats._table import finish_calls, optional_column, times_table
 
 TOOL = "simple-seq"
 DEFAULT_LABEL = "usv"
@@ -37,10 +37,7 @@ def read_simple_seq(path: str | os.PathLike) -> pd.DataFrame:
         Naming the file, when the columns are missing or a time is not a number.
     """
     path = Path(path)
-    raw = read_text_table(path, TOOL)
-    need = require_columns(raw, path, TOOL, {"onset_s": ("onset_s",), "offset_s": ("offset_s",)})
-    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
-    used = dict(need)
+    raw, table, used = times_table(path, TOOL, ("onset_s",), ("offset_s",))
     label = optional_column(raw, "label")
     if label is not None:
         table["label"] = raw[label].astype(str).to_numpy()

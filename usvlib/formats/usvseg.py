@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+from usvlib.formats._table import finish_calls, optional_column, times_table
 
 TOOL = "USVSEG"
 
@@ -35,10 +35,7 @@ def read_usvseg(path: str | os.PathLike) -> pd.DataFrame:
         Naming the file, when it lacks USVSEG's ``start`` and ``end`` columns.
     """
     path = Path(path)
-    raw = read_text_table(path, TOOL)
-    need = require_columns(raw, path, TOOL, {"onset_s": ("start",), "offset_s": ("end",)})
-    table = pd.DataFrame({"onset_s": raw[need["onset_s"]].to_numpy(), "offset_s": raw[need["offset_s"]].to_numpy()})
-    used = dict(need)
+    raw, table, used = times_table(path, TOOL, ("start",), ("end",))
     for column, spelling in (("peak_freq_hz", "maxfreq"), ("mean_freq_hz", "meanfreq")):
         found = optional_column(raw, spelling)
         if found is not None:
