@@ -61,8 +61,10 @@ def _cmd_reproduce(args) -> int:
     total = sum(summary.seconds.values())
     executed = summary.executed[0].parent if summary.executed else None
     print(
-        f"{len(summary.executed)} notebook(s) in {total:.0f} s; figures and numbers in {summary.out_dir}"
+        f"{len(summary.executed)} notebook(s) run and rendered in {total:.0f} s; "
+        f"figures and numbers in {summary.out_dir}"
         + (f"; executed notebooks in {executed}" if executed else "")
+        + (f"; reports {summary.report}" if summary.report else "")
         + "".join(f"; classifier {m}" for m in summary.models)
     )
     return 0

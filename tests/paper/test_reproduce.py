@@ -276,3 +276,28 @@ def test_a_run_can_leave_a_ready_sex_classifier(tiny_dataset, tmp_path, monkeypa
     # the used mice with calls (a few of the tiny recordings hold none)
     assert set(clf.animals.group) == {"female", "male"} and clf.animals.animal.nunique() <= 17
     assert (clf.animals.n_usvs > 0).all()
+
+
+def test_executed_notebooks_become_html_pages_with_an_index(tmp_path):
+    import nbformat
+
+    from usvlib.paper.report import render_notebooks
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 03 — The DNN"),
+        nbformat.v4.new_code_cell(
+            "print(42)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.709\n")]
+        ),
+    ]
+    path = tmp_path / "notebooks" / "03_dnn_sex.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    numbers = tmp_path / "results" / "NUMBERS.md"
+    numbers.parent.mkdir()
+    numbers.write_text("| key | value |\n")
+    index = render_notebooks([path], tmp_path / "reports", title="quick, synthetic data", numbers=numbers)
+    page = (tmp_path / "reports" / "03_dnn_sex.html").read_text()
+    assert "The DNN" in page and "accuracy 0.709" in page
+    text = index.read_text()
+    assert 'href="03_dnn_sex.html"' in text and 'href="../results/NUMBERS.md"' in text and "synthetic data" in text

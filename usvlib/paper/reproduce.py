@@ -117,6 +117,7 @@ class RunSummary:
     executed: list[Path] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
     models: list[Path] = field(default_factory=list)  # classifiers exported for users (real data)
+    report: Path | None = None  # reports/index.html: the executed notebooks as HTML
 
 
 def export_sex_classifier(
@@ -252,6 +253,17 @@ def run(
         summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
         if progress:
             print(f"{summary.seconds[nb.name]} s", flush=True)
+    if summary.executed:
+        from usvlib.paper.report import render_notebooks
+
+        started = time.perf_counter()
+        summary.report = render_notebooks(
+            summary.executed,
+            executed_dir.parent / "reports",
+            title=f"usvlib reproduction: {profile.name} profile, {label} data",
+            numbers=out / "results" / "NUMBERS.md",
+        )
+        summary.seconds["HTML reports"] = round(time.perf_counter() - started, 1)
     if export_model if export_model is not None else (label == "real" and only is None):
         started = time.perf_counter()
         if progress:
