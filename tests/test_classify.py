@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 import torch
 
-from usvlib.classify import load_classifier, predict_calls, train_classifier, wilson_interval
+from usvlib.classify import load_classifier, train_classifier
 from usvlib.crossval.inference import balanced_accuracy_by_animal, multiclass_statistics, per_animal_positive
 from usvlib.errors import DatasetError, UsvlibError
+from usvlib.predict import predict_calls, wilson_interval
 from usvlib.user import load_user_recordings
 
 
@@ -48,7 +49,7 @@ def test_too_few_animals_per_group_is_refused_before_any_training(quick_dataset,
 
 def test_train_save_load_predict_round_trip(quick_dataset, tmp_path):
     ds = load_user_recordings(_manifest(quick_dataset, tmp_path, [1, 2, 3], [1, 2, 3]), group_column="genotype")
-    clf = train_classifier(ds, progress=False, workers=2)
+    clf = train_classifier(ds, progress=False, workers=2, updates_per_stage=60)  # half the default, for time
     assert clf.classes == ("mutant", "wild")
     assert clf.cv is not None and clf.cv["n_animals"] == 6 and len(clf.cv["confusion"]) == 2
     assert 0.0 <= clf.cv["ci_low"] <= clf.cv["accuracy_by_animal"] <= clf.cv["ci_high"] <= 1.0

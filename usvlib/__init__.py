@@ -44,7 +44,7 @@ _EXPORTS = {
     "NetworkClassifier": "usvlib.models.estimator",
     "train_classifier": "usvlib.classify",
     "load_classifier": "usvlib.classify",
-    "predict_calls": "usvlib.classify",
+    "predict_calls": "usvlib.predict",
     "read_calls": "usvlib.formats",
     "write_calls": "usvlib.formats",
     "UsvlibError": "usvlib.errors",

@@ -10,7 +10,7 @@ recordings, keep the classifier in one file, apply it to new recordings.
   weights, the classes, the detector's and the spectrogram's settings, the input scaling, the
   training animals and their calls, the cross-validated accuracy and the usvlib version. It is
   read with ``torch.load(weights_only=True)``: loading it runs no code.
-* ``predict_calls(classifier, recordings)``: one row per call with the probability of each group,
+* ``usvlib.predict.predict_calls(classifier, recordings)``: one row per call with the probability of each group,
   and one row per recording with its calls' mean probabilities and the share assigned to each
   group (a Wilson interval over its calls).
 
@@ -43,13 +43,14 @@ from usvlib._parallel import default_workers
 from usvlib.call_images import CALL_IMAGE_HARMONICS, CALL_IMAGE_SHAPE, call_images
 from usvlib.crossval import cross_validate, leave_one_animal_out
 from usvlib.crossval.inference import multiclass_statistics
+from usvlib.crossval.runner import fold_threads
 from usvlib.dataset import Dataset
-from usvlib.detect import DetectorParams, detect_file
+from usvlib.detect import DetectorParams
 from usvlib.errors import ConfigError, DatasetError, UsvlibError
 from usvlib.metrics import balanced_accuracy
 from usvlib.models.cnn import CallCNN
 from usvlib.paths import cache_dir
-from usvlib.products import ExtractParams, recording_products
+from usvlib.products import ExtractParams
 from usvlib.schedule import Schedule, Stage
 from usvlib.train import fit_network, predict_scores
 
@@ -66,7 +67,7 @@ UPDATES_PER_STAGE = 125
 A smaller study trains more epochs, so that its network sees as many batches."""
 
 
-def schedule_for(n_train: int, schedule: Schedule = SCHEDULE) -> Schedule:
+def schedule_for(n_train: int, schedule: Schedule = SCHEDULE, *, updates: int = UPDATES_PER_STAGE) -> Schedule:
     """``schedule`` with each stage's epochs raised to about :data:`UPDATES_PER_STAGE` updates.
 
     Parameters
@@ -74,6 +75,8 @@ def schedule_for(n_train: int, schedule: Schedule = SCHEDULE) -> Schedule:
     n_train : int
         Training calls.
     schedule : Schedule
+    updates : int
+        Weight updates wanted per stage.
 
     Returns
     -------
@@ -81,7 +84,7 @@ def schedule_for(n_train: int, schedule: Schedule = SCHEDULE) -> Schedule:
         At least the given epochs per stage.
     """
     batches = max(1, math.ceil(n_train / schedule.batch_size))
-    epochs = max(1, round(UPDATES_PER_STAGE / batches))
+    epochs = max(1, round(updates / batches))
     stages = tuple(dataclasses.replace(s, epochs=max(s.epochs, epochs)) for s in schedule.stages)
     return dataclasses.replace(schedule, stages=stages)
 
@@ -261,6 +264,7 @@ def train_classifier(
     threads: int = 1,
     detector: DetectorParams = DetectorParams(),
     experiment: str | None = None,
+    updates_per_stage: int = UPDATES_PER_STAGE,
     progress: bool = True,
 ) -> TrainedClassifier:
     """Cross-validate the CPU network leave-one-animal-out, then fit it on every animal.
@@ -282,6 +286,9 @@ def train_classifier(
         How the calls are found.
     experiment : str, optional
         Only the recordings of this experiment (the Donders data: ``"sex"`` or ``"strain"``).
+    updates_per_stage : int
+        Weight updates of each stage of the schedule at least (:func:`schedule_for`); fewer train
+        faster and worse.
     progress : bool
 
     Returns
@@ -324,7 +331,7 @@ def train_classifier(
     def fit(train_idx: np.ndarray) -> torch.nn.Module:
         torch.manual_seed(seed)
         model = CallCNN(heads=_heads(k))
-        schedule = schedule_for(len(train_idx))
+        schedule = schedule_for(len(train_idx), updates=updates_per_stage)
         fit_network(model, x[train_idx], labels[train_idx], schedule, n_classes=k, seed=seed, images=False)
         return model
 
@@ -346,6 +353,7 @@ def train_classifier(
                 "classes": list(classes),
                 "seed": seed,
                 "k": k,
+                "updates": updates_per_stage,
             },
             code=_classifier_code(),
             classes=tuple(range(k)),
@@ -368,7 +376,7 @@ def train_classifier(
             "confusion_axes": "rows: true class, columns: predicted, in the order of classes",
             "n_folds": len(folds),
         }
-    with _torch_threads(threads):
+    with fold_threads(threads):
         model = fit(np.arange(len(x))).eval()
     counts = table.groupby(["animal", "group"], sort=True).size().rename("n_usvs").reset_index()  # the training animals
     return TrainedClassifier(
@@ -383,140 +391,13 @@ def train_classifier(
         seed=seed,
         usvlib_version=_version(),
         schedule={
-            "stages": [dataclasses.asdict(s) for s in schedule_for(len(x)).stages],
+            "stages": [dataclasses.asdict(s) for s in schedule_for(len(x), updates=updates_per_stage).stages],
             "batch_size": SCHEDULE.batch_size,
         },
     )
-
-
-class _torch_threads:
-    def __init__(self, n: int):
-        self.n = n
-
-    def __enter__(self):
-        self.before = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.before)
 
 
 def _classifier_code() -> str:
     from usvlib._fingerprint import dependency_fingerprint
 
     return dependency_fingerprint(train_classifier, _call_inputs)
-
-
-def wilson_interval(successes: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion.
-
-    Parameters
-    ----------
-    successes, n : int
-    level : float
-
-    Returns
-    -------
-    (float, float)
-        (nan, nan) for ``n == 0``.
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + level / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def predict_calls(
-    classifier: TrainedClassifier,
-    recordings: list[str | os.PathLike],
-    *,
-    calls: pd.DataFrame | None = None,
-    progress: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Probability of each group for every call of some recordings, and a summary per recording.
-
-    Parameters
-    ----------
-    classifier : TrainedClassifier
-    recordings : list of path
-    calls : DataFrame, optional
-        Call times to use instead of detecting them (``onset_s``, ``offset_s`` and, with several
-        recordings, ``recording`` naming each file by its path or base name), e.g. from
-        :func:`usvlib.formats.read_calls`.
-    progress : bool
-
-    Returns
-    -------
-    per_call : DataFrame
-        ``recording``, ``onset_s``, ``offset_s``, ``duration_s``, ``mean_freq_hz``,
-        ``p_<class>`` for each class and ``predicted``.
-    per_recording : DataFrame
-        ``recording``, ``n_calls``, ``mean_p_<class>``, ``share_<class>`` with
-        ``share_<class>_low``/``_high`` (95 % Wilson interval over the recording's calls, which
-        treats them as independent).
-
-    Raises
-    ------
-    UsvlibError
-        Naming the recording that cannot be read.
-    """
-    detector = DetectorParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in classifier.detector.items()})
-    rows = []
-    iterator = recordings
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(recordings, desc="predicting", unit="rec")
-    for path in iterator:
-        found = _calls_of(path, calls, detector)
-        products = recording_products(path, found, with_properties=True)
-        mean_hz = products["properties"]["mean_freq_hz"].to_numpy(float)
-        mean_hz = np.where(np.isfinite(mean_hz), mean_hz, np.nanmedian(mean_hz) if np.isfinite(mean_hz).any() else 0)
-        table = pd.DataFrame(
-            {
-                "recording": str(path),
-                "onset_s": found.onset_s.to_numpy(float),
-                "offset_s": found.offset_s.to_numpy(float),
-            }
-        )
-        table["duration_s"] = table.offset_s - table.onset_s
-        table["mean_freq_hz"] = mean_hz
-        if len(table):
-            proba = classifier.predict_proba(products["images"], table.duration_s, mean_hz)
-            for j, c in enumerate(classifier.classes):
-                table[f"p_{c}"] = proba[:, j]
-            table["predicted"] = np.asarray(classifier.classes)[proba.argmax(axis=1)]
-        else:
-            for c in classifier.classes:
-                table[f"p_{c}"] = pd.Series(dtype=float)
-            table["predicted"] = pd.Series(dtype=str)
-        rows.append(table)
-    per_call = pd.concat(rows, ignore_index=True)
-    summary = []
-    for recording, part in per_call.groupby("recording", sort=False):
-        entry = {"recording": recording, "n_calls": len(part)}
-        for c in classifier.classes:
-            entry[f"mean_p_{c}"] = float(part[f"p_{c}"].mean()) if len(part) else float("nan")
-            hits = int((part.predicted == c).sum())
-            entry[f"share_{c}"] = hits / len(part) if len(part) else float("nan")
-            entry[f"share_{c}_low"], entry[f"share_{c}_high"] = wilson_interval(hits, len(part))
-        summary.append(entry)
-    for path in recordings:  # a recording without calls still gets its row
-        if str(path) not in per_call.recording.to_numpy():
-            summary.append({"recording": str(path), "n_calls": 0})
-    return per_call, pd.DataFrame(summary)
-
-
-def _calls_of(path, calls: pd.DataFrame | None, detector: DetectorParams) -> pd.DataFrame:
-    if calls is None:
-        return detect_file(path, detector)[["onset_s", "offset_s"]]
-    if "recording" not in calls:
-        return calls[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)
-    names = calls.recording.astype(str)
-    mine = calls[(names == str(path)) | (names.map(lambda r: Path(r).name) == Path(path).name)]
-    return mine[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)

@@ -156,7 +156,8 @@ def _cmd_train(args) -> int:
 
 def _cmd_predict(args) -> int:
     from usvlib._io import atomic_path, check_output_file
-    from usvlib.classify import load_classifier, predict_calls
+    from usvlib.classify import load_classifier
+    from usvlib.predict import predict_calls
 
     out = check_output_file(args.output)
     clf = load_classifier(args.model)

@@ -44,6 +44,7 @@ def test_notebook_00_runs_in_the_quick_profile(quick_dataset, tmp_path):
     out = tmp_path / "run"
     summary = reproduce.run("quick", quick_dataset, only=["00"], out_dir=out, progress=False)
     assert [p.name for p in summary.executed] == ["00_dataset.ipynb"]
+    assert summary.report == out / "reports" / "index.html" and (out / "reports" / "00_dataset.html").is_file()
     assert summary.executed[0].parent == out / "notebooks"  # the executed copy goes with the outputs
     for name in ("fig0_usvs_per_recording", "fig0_call_types", "fig0_oracle_per_animal"):
         _assert_drawn(out / "figures" / f"{name}.png")
@@ -58,7 +59,7 @@ def test_notebook_00_runs_in_the_quick_profile(quick_dataset, tmp_path):
 def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch):
     monkeypatch.setenv("USVLIB_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "run"
-    summary = reproduce.run("quick", quick_dataset, only=["01", "02"], out_dir=out, progress=False)
+    summary = reproduce.run("quick", quick_dataset, only=["01", "02"], out_dir=out, progress=False, html=False)
     assert [p.name for p in summary.executed] == ["01_segmentation.ipynb", "02_property_differences.ipynb"]
     for name in ("fig1_segmentation", "fig1_examples", "fig1_detection_real", "fig1_counts", "fig2_properties"):
         _assert_drawn(out / "figures" / f"{name}.png")
@@ -72,7 +73,7 @@ def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, m
 def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
-    summary = reproduce.run("quick", quick_dataset, only=["03", "04", "05"], out_dir=out, progress=False)
+    summary = reproduce.run("quick", quick_dataset, only=["03", "04", "05"], out_dir=out, progress=False, html=False)
     assert len(summary.executed) == 3
     numbers = json.loads((out / "results" / "numbers.json").read_text())
     n_usvs = numbers["fig3.dnn.across_animals"]["extra"]["n_usvs"]
@@ -191,7 +192,7 @@ def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
 
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
-    reproduce.run("quick", quick_dataset, only=["06"], out_dir=out, progress=False)
+    reproduce.run("quick", quick_dataset, only=["06"], out_dir=out, progress=False, html=False)
     numbers = json.loads((out / "results" / "numbers.json").read_text())
     for layer in ANALYSED_LAYERS:
         for sex in ("female", "male"):
@@ -209,7 +210,7 @@ def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
 def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
-    reproduce.run("quick", quick_dataset, only=["07"], out_dir=out, progress=False)
+    reproduce.run("quick", quick_dataset, only=["07"], out_dir=out, progress=False, html=False)
     numbers = json.loads((out / "results" / "numbers.json").read_text())
     # the quick data's planted male-only two-part call is what the male cluster holds
     assert numbers["fig7.male_cluster.male_share"]["value"] > 0.8
@@ -227,7 +228,7 @@ def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
 def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
-    reproduce.run("quick", quick_dataset, only=["08"], out_dir=out, progress=False)
+    reproduce.run("quick", quick_dataset, only=["08"], out_dir=out, progress=False, html=False)
     numbers = json.loads((out / "results" / "numbers.json").read_text())
     truth = pd.read_csv(quick_dataset / "ground_truth" / "calls.csv", low_memory=False)
     strain = truth[truth.experiment == "strain"]

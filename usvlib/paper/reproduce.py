@@ -182,11 +182,14 @@ def run(
     kernel_name: str | None = None,
     progress: bool = True,
     export_model: bool | None = None,
+    html: bool = True,
 ) -> RunSummary:
     """Execute the notebooks for ``profile`` on ``data_dir`` (default: the synthetic dataset).
 
-    ``export_model`` (default: on real data, when every notebook runs) also trains the sex
-    classifier of ``usvlib.classify`` on all sex recordings and writes ``<out>/models/sex.usvmodel``.
+    ``html``: also render the executed notebooks to HTML with an index
+    (``usvlib.paper.report``, ``<run>/reports/``). ``export_model`` (default: on real data, when
+    every notebook runs) also trains the sex classifier of ``usvlib.classify`` on all sex
+    recordings and writes ``<out>/models/sex.usvmodel``.
 
     Raises
     ------
@@ -253,7 +256,7 @@ def run(
         summary.seconds[nb.name] = round(time.perf_counter() - started, 1)
         if progress:
             print(f"{summary.seconds[nb.name]} s", flush=True)
-    if summary.executed:
+    if html and summary.executed:
         from usvlib.paper.report import render_notebooks
 
         started = time.perf_counter()
