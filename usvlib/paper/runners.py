@@ -71,11 +71,8 @@ def make_cnn(profile: Profile, heads=(1,), *, inputs: str = "images") -> torch.n
 
 
 def fold_workers(profile: Profile) -> dict:
-    """``workers`` and ``threads`` of a profile's cross-validations (``crossval.cross_validate``).
-
-    Every fold runs with the profile's ``threads``, in this process or in a worker, so its
-    numbers do not depend on how many folds run at once.
-    """
+    """``workers`` and ``threads`` of a profile's cross-validations: every fold on the profile's
+    ``threads``, in this process or a worker, so its numbers do not depend on the workers."""
     workers = profile.training.workers
     return {"workers": default_workers() if workers is None else workers, "threads": profile.training.threads}
 
