@@ -25,7 +25,6 @@ from usvlib.paper import fig7
 from usvlib.paper.reproduce import prepare_synthetic
 from usvlib.paper.study import load_study
 from usvlib.paths import cache_dir
-from usvlib.synth.diagnostics import truth_rows
 
 
 def frequency_centred(images: np.ndarray) -> np.ndarray:
@@ -46,8 +45,8 @@ def main() -> None:
     dataset = load_dataset(prepare_synthetic(args.profile, progress=False))
     study = load_study(dataset, args.profile, progress=False)
     n = len(study.labels)
-    two_part = truth_rows(dataset, study.table.truth_call_id).family.to_numpy() == "two_part"
-    min_size = max(10, round(fig7.MIN_CLUSTER_SHARE * n))
+    two_part, _ = fig7.planted_two_part(study, dataset)
+    min_size = fig7.min_cluster_size(n)
     representations = {
         "network images (Fig 7)": study.images.reshape(n, -1),
         "images centred on their mean frequency": frequency_centred(study.images.reshape(n, 100, 100)).reshape(n, -1),

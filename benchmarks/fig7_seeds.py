@@ -20,7 +20,6 @@ from usvlib.embed import cluster_scores, embedding
 from usvlib.paper import fig7
 from usvlib.paper.reproduce import prepare_synthetic
 from usvlib.paper.study import load_study
-from usvlib.synth.diagnostics import truth_rows
 
 
 def main() -> None:
@@ -31,8 +30,8 @@ def main() -> None:
     dataset = load_dataset(prepare_synthetic(args.profile, progress=False))
     study = load_study(dataset, args.profile, progress=False)
     n = len(study.labels)
-    two_part = truth_rows(dataset, study.table.truth_call_id).family.to_numpy() == "two_part"
-    min_size = max(10, round(fig7.MIN_CLUSTER_SHARE * n))
+    two_part, _ = fig7.planted_two_part(study, dataset)
+    min_size = fig7.min_cluster_size(n)
     pixels = study.images.reshape(n, -1)
     options = {
         "tsne": {"perplexity": fig7.PERPLEXITY},

@@ -288,3 +288,9 @@ def test_train_then_predict_from_the_command_line(quick_dataset, tmp_path):
     assert summary.n_calls.tolist() == [len(per_call)] and "assigned mutant" in res.stdout
     res = _run("train", str(manifest), "--group", "strain", "-o", str(tmp_path / "x.usvmodel"))
     assert res.returncode == 2 and "no column 'strain' to group by" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_the_command_line_offers_exactly_the_formats_usvlib_reads_and_writes():
+    from usvlib import cli, formats
+
+    assert set(cli.READ_FORMATS) == set(formats.READERS) and set(cli.WRITE_FORMATS) == set(formats.WRITERS)

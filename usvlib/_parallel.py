@@ -59,16 +59,21 @@ def _reachable(address: str) -> None:
         socket.create_connection((parsed.hostname, parsed.port), timeout=5).close()
 
 
+def in_order(client, futures: list, bar=None) -> Iterator:
+    """The results of Dask ``futures`` in their order (the cluster works on all of them meanwhile);
+    those not yet collected are cancelled when the caller stops early or fails."""
+    try:
+        for future in futures:
+            yield future.result()
+            if bar is not None:
+                bar.update()
+    finally:
+        client.cancel(futures)
+
+
 def _dask_map(func: Callable, jobs: list, address: str, bar) -> Iterator:
     with dask_client(address) as client:
-        futures = client.map(func, jobs, pure=False)
-        try:
-            for future in futures:  # in order; the cluster works on all of them meanwhile
-                yield future.result()
-                if bar is not None:
-                    bar.update()
-        finally:
-            client.cancel(futures)
+        yield from in_order(client, client.map(func, jobs, pure=False), bar)
 
 
 def _one_thread_each() -> None:

@@ -46,7 +46,7 @@ from usvlib.crossval.inference import multiclass_statistics
 from usvlib.crossval.runner import fold_threads
 from usvlib.dataset import Dataset
 from usvlib.detect import DetectorParams
-from usvlib.errors import ConfigError, DatasetError, UsvlibError
+from usvlib.errors import DatasetError, UsvlibError
 from usvlib.metrics import balanced_accuracy
 from usvlib.models.cnn import CallCNN
 from usvlib.paths import cache_dir
@@ -283,7 +283,7 @@ def train_classifier(
     threads : int
         torch threads of each fold.
     detector : DetectorParams
-        How the calls are found.
+        How the calls are found (kept in the file: new recordings are detected the same way).
     experiment : str, optional
         Only the recordings of this experiment (the Donders data: ``"sex"`` or ``"strain"``).
     updates_per_stage : int
@@ -302,10 +302,12 @@ def train_classifier(
     """
     from usvlib.extract import extract_dataset
 
-    if detector != DetectorParams():
-        raise ConfigError("train_classifier uses the default detector: the extraction cache is keyed by it")
     found = extract_dataset(
-        dataset, calls="detect", experiments=None if experiment is None else (experiment,), progress=progress
+        dataset,
+        calls="detect",
+        detector=detector,
+        experiments=None if experiment is None else (experiment,),
+        progress=progress,
     )
     table = found.table
     if experiment is not None:

@@ -223,6 +223,12 @@ def _subcommand(sub, name: str, summary: str, details: str, example: str, func) 
     return p
 
 
+READ_FORMATS = ("csv", "deepsqueak", "raven", "simple-seq", "mupet", "usvseg", "intervals")
+WRITE_FORMATS = ("csv", "raven", "simple-seq")
+"""The formats of ``usvlib.formats.READERS`` and ``WRITERS``, named here so that building the parser
+imports no pandas (``tests/test_cli.py`` checks they agree)."""
+
+
 def _add_scheduler(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scheduler",
@@ -298,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="csv",
-        choices=["csv", "raven", "simple-seq"],
+        choices=WRITE_FORMATS,
         help="csv (usvlib's columns, default), raven (a Raven selection table) or simple-seq (crowsetta; "
         "one file per recording)",
     )
@@ -321,10 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--from",
         dest="source_format",
         default=None,
-        choices=["csv", "deepsqueak", "raven", "simple-seq", "mupet", "usvseg", "intervals"],
+        choices=READ_FORMATS,
         help="its format (default: recognised from the file)",
     )
-    p.add_argument("--to", required=True, choices=["csv", "raven", "simple-seq"])
+    p.add_argument("--to", required=True, choices=WRITE_FORMATS)
     p.add_argument("-o", "--output", required=True, help="file to write")
 
     p = _subcommand(

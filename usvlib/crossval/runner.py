@@ -17,7 +17,7 @@ import pandas as pd
 
 from usvlib._fingerprint import code_fingerprint
 from usvlib._io import array_digest, atomic_path, json_digest, write_json_atomic
-from usvlib._parallel import dask_client, process_map, scheduler_address
+from usvlib._parallel import dask_client, in_order, process_map, scheduler_address
 from usvlib.crossval.folds import (
     Fold,
     grouped_folds,
@@ -231,11 +231,7 @@ def _fit_on_cluster(address: str, fit_predict: Callable, run_dir: Path, threads:
             client.submit(fit_and_store, shipped, run_dir, 1 if threads is None else threads, fold, pure=False)
             for fold in folds
         ]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            client.cancel(futures)
+        yield from in_order(client, futures)
 
 
 def cross_validate(

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from usvlib.crossval.runner import fold_threads
 from usvlib.errors import ConfigError
 from usvlib.models.cnn import CallCNN, EfficientCNN, PaperCNN
 from usvlib.models.mlp import PropertiesMLP
@@ -52,7 +53,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         since a time shift would move a call against its own extent).
     random_state : int
     threads : int
-        torch threads while fitting and predicting.
+        torch and BLAS threads while fitting and predicting (``crossval.runner.fold_threads``).
     """
 
     def __init__(
@@ -123,7 +124,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             augment=self.augment and self.network in ("efficient", "paper"),
             select_on_validation=False,
         )
-        with _threads(self.threads):
+        with fold_threads(self.threads):
             self.log_ = fit_network(
                 self.model_,
                 self._inputs(X),
@@ -138,7 +139,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        with _threads(self.threads):
+        with fold_threads(self.threads):
             if self.network == "mlp":
                 # in double precision, so a row's output does not depend on the rest of the batch
                 model = copy.deepcopy(self.model_).double()
@@ -150,15 +151,3 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
-
-
-class _threads:
-    def __init__(self, n: int):
-        self.n = int(n)
-
-    def __enter__(self):
-        self.before = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.before)

@@ -82,6 +82,20 @@ class Fig7Result:
     settings: dict  # PCA, perplexity, seed, minimum cluster size, k
 
 
+def min_cluster_size(n_usvs: int) -> int:
+    """The smallest cluster considered: ``MIN_CLUSTER_SHARE`` of the USVs, at least 10."""
+    return max(10, round(MIN_CLUSTER_SHARE * n_usvs))
+
+
+def planted_two_part(study: Study, dataset) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which USVs are the generator's male-only two-part call, and each USV's true centre
+    frequency in kHz (None for data without a truth)."""
+    if "truth_call_id" not in study.table:
+        return None
+    truth = truth_rows(dataset, study.table.truth_call_id)
+    return truth.family.to_numpy() == "two_part", truth.center_freq_khz.to_numpy()
+
+
 def male_cluster(points: np.ndarray, groups, positive, min_size: int) -> tuple[np.ndarray, object]:
     clusters = density_clusters(points, min_cluster_size=min_size, min_samples=MIN_SAMPLES, selection="leaf")
     choice = richest_cluster(clusters, groups, positive, min_size=min_size, criterion="excess")
@@ -194,7 +208,7 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
         n_epochs=UMAP_EPOCHS,
         seed=seed,
     )
-    min_size = max(10, round(MIN_CLUSTER_SHARE * n))
+    min_size = min_cluster_size(n)
     groups = study.groups
     clusters, choice, in_cluster = male_cluster(tsne, groups, positive, min_size)
     _, _, in_umap_cluster = male_cluster(umap, groups, positive, min_size)
@@ -225,12 +239,12 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
     )
     males = per_animal[per_animal.group == positive]
     precision = recall = umap_precision = umap_recall = recall_by_frequency = None
-    if "truth_call_id" in study.table:
-        truth = truth_rows(dataset, study.table.truth_call_id)
-        two_part = truth.family.to_numpy() == "two_part"
+    planted = planted_two_part(study, dataset)
+    if planted is not None:
+        two_part, centre_khz = planted
         precision, recall = cluster_scores(in_cluster, two_part)
         umap_precision, umap_recall = cluster_scores(in_umap_cluster, two_part)
-        recall_by_frequency = recall_by_quartile(in_cluster[two_part], truth.center_freq_khz.to_numpy()[two_part])
+        recall_by_frequency = recall_by_quartile(in_cluster[two_part], centre_khz[two_part])
     confident = (p_positive < CONFIDENT) | (p_positive > 1 - CONFIDENT)
     purity_all = knn_purity(tsne, groups, k=NEIGHBOURS)
     purity_confident = (
