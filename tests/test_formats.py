@@ -128,3 +128,59 @@ def test_a_table_in_no_known_format_is_named_with_the_formats_there_are(tmp_path
     backwards.write_text("onset_s,offset_s,label\n0.5,0.4,usv\n")
     with pytest.raises(UsvlibError, match="back.csv: call 1 ends before it begins"):
         formats.read_calls(backwards)
+
+
+def test_a_deepsqueak_file_in_mat_version_7_3_reads_like_version_7(tmp_path):
+    # DeepSqueak saves -v7.3 (HDF5) files in current versions; this one is the fixture's table
+    # written as v7.3 by mat-io (not by MATLAB), so it exercises the HDF5 path of the reader
+    matio = pytest.importorskip("matio")
+    v7 = formats.read_deepsqueak(DEEPSQUEAK)
+    table = matio.load_from_mat(str(DEEPSQUEAK))["Calls"].head(40)
+    path = tmp_path / "calls_v73.mat"
+    matio.save_to_mat(str(path), {"Calls": table}, version="v7.3")
+    h5py = pytest.importorskip("h5py")
+    assert h5py.is_hdf5(path)  # v7.3 is HDF5 with a 512-byte MATLAB header
+    v73 = formats.read_calls(path)
+    assert len(v73) == 40 and v73.attrs["format"] == "DeepSqueak"
+    expected = v7.set_index("onset_s").loc[v73.onset_s]  # the first 40 rows of the file, in onset order
+    np.testing.assert_allclose(v73.offset_s, expected.offset_s)
+    np.testing.assert_allclose(v73.min_freq_hz, expected.min_freq_hz)
+
+
+VOCALMAT_HEADER = (
+    "Names_vocal,Start_time,End_time,Inter_vocal_interval,Inter_real_vocal_interval,Duration,min_freq_main,"
+    "max_freq_main,mean_freq_main,Bandwidth,min_freq_total,max_freq_total,mean_freq_total,min_intens_total,"
+    "max_intens_total,corrected_max_intens_total,Background_intens,mean_intens_total,Class,Harmonic,Noisy"
+)
+"""The columns of VocalMat's output table, as its classifier names them (vocalmat_classifier.m)."""
+
+
+def _vocalmat_rows() -> list[str]:
+    return [
+        "1,0.2500,0.2900,NaN,NaN,0.0400,61000,68500,64200,7500,61000,130000,70000,-80,-40,20,-60,-55,chevron,0,0",
+        "2,1.0000,1.0100,0.71,NaN,0.0100,55000,56000,55400,1000,55000,56000,55400,-82,-60,5,-65,-70,noise_dist,0,1",
+        "3,0.5000,0.5600,0.21,0.21,0.0600,48000,80000,66000,32000,48000,80000,66000,-78,-35,25,-60,-50,up_fm,1,0",
+    ]
+
+
+def test_vocalmat_tables_are_read_from_csv_and_xlsx_without_its_noise(tmp_path):
+    csv = tmp_path / "rec1.csv"
+    csv.write_text(VOCALMAT_HEADER + "\n" + "\n".join(_vocalmat_rows()) + "\n")
+    calls = formats.read_calls(csv)
+    assert calls.attrs["format"] == "VocalMat" and calls.attrs["n_noise_left_out"] == 1
+    assert calls.onset_s.tolist() == [0.25, 0.5] and calls.label.tolist() == ["chevron", "up_fm"]
+    assert calls.iloc[1][["offset_s", "min_freq_hz", "max_freq_hz", "mean_freq_hz"]].tolist() == pytest.approx(
+        [0.56, 48_000.0, 80_000.0, 66_000.0]
+    )
+    assert calls.attrs["columns_used"]["onset_s"] == "Start_time"
+    assert len(formats.read_vocalmat(csv, keep_noise=True)) == 3
+    pytest.importorskip("openpyxl")
+    xlsx = tmp_path / "rec1.xlsx"
+    pd.read_csv(csv).to_excel(xlsx, index=False)
+    assert formats.guess_format(xlsx) == "vocalmat"
+    from_xlsx = formats.read_calls(xlsx)
+    pd.testing.assert_frame_equal(from_xlsx, calls, check_dtype=False)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    with pytest.raises(UsvlibError, match="bad.xlsx: cannot be read as an Excel workbook"):
+        formats.read_calls(bad)

@@ -223,7 +223,7 @@ def _subcommand(sub, name: str, summary: str, details: str, example: str, func) 
     return p
 
 
-READ_FORMATS = ("csv", "deepsqueak", "raven", "simple-seq", "mupet", "usvseg", "intervals")
+READ_FORMATS = ("csv", "deepsqueak", "raven", "simple-seq", "mupet", "usvseg", "vocalmat", "intervals")
 WRITE_FORMATS = ("csv", "raven", "simple-seq")
 """The formats of ``usvlib.formats.READERS`` and ``WRITERS``, named here so that building the parser
 imports no pandas (``tests/test_cli.py`` checks they agree)."""

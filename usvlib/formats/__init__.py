@@ -11,6 +11,7 @@ format           what                                                    read   
 ``simple-seq``   crowsetta's ``onset_s,offset_s,label`` CSV              yes         yes
 ``mupet``        MUPET's syllable CSV export                             yes         no
 ``usvseg``       USVSEG's ``*_dat.csv``                                   yes         no
+``vocalmat``     VocalMat's output table (``.xlsx`` or CSV; openpyxl)    yes         no
 ``intervals``    ``onset,offset`` lines (the AMVOC clips' labels)        yes         no
 ===============  ======================================================  ==========  =====
 
@@ -36,6 +37,7 @@ from usvlib.formats.mupet import read_mupet
 from usvlib.formats.raven import read_raven, write_raven
 from usvlib.formats.simple_seq import read_simple_seq, write_simple_seq
 from usvlib.formats.usvseg import read_usvseg
+from usvlib.formats.vocalmat import read_vocalmat
 
 __all__ = [
     "DEFAULT_SEX_CODES",
@@ -52,6 +54,7 @@ __all__ = [
     "read_raven",
     "read_simple_seq",
     "read_usvseg",
+    "read_vocalmat",
     "write_calls",
     "write_raven",
     "write_simple_seq",
@@ -84,6 +87,7 @@ READERS = {
     "simple-seq": read_simple_seq,
     "mupet": read_mupet,
     "usvseg": read_usvseg,
+    "vocalmat": read_vocalmat,
     "intervals": _read_intervals,
 }
 """Format name -> reader (``path -> DataFrame`` of usvlib's call columns)."""
@@ -124,6 +128,8 @@ def guess_format(path: str | os.PathLike) -> str:
         raise UsvlibError(f"{path}: no such file")
     if path.suffix.lower() == ".mat":
         return "deepsqueak"
+    if path.suffix.lower() == ".xlsx":
+        return "vocalmat"
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         first = fh.readline().strip()
     lower = first.lower()
@@ -132,6 +138,8 @@ def guess_format(path: str | os.PathLike) -> str:
         return "raven"
     if "syllable start time (sec)" in fields:
         return "mupet"
+    if "start_time" in fields and "end_time" in fields:
+        return "vocalmat"
     if "start" in fields and "end" in fields and "maxfreq" in fields:
         return "usvseg"
     if "onset_s" in fields and "offset_s" in fields:
