@@ -30,8 +30,8 @@ import pandas as pd
 from usvlib.crossval import class_balanced_mean, leave_one_animal_out
 from usvlib.dataset import load_dataset
 from usvlib.paper.fig3 import across_animals_dnn
+from usvlib.paper.references import reference_cv
 from usvlib.paper.reproduce import prepare_synthetic
-from usvlib.paper.runners import reference_cv
 from usvlib.paper.study import load_study
 from usvlib.synth import oracle
 from usvlib.synth.diagnostics import learnable_ceiling, shown_parameters, truth_rows

@@ -44,7 +44,8 @@ def test_profiles_version_and_help():
 
     assert _run("--version").stdout.strip() == f"usvlib {usvlib.__version__}"
     assert _run("--help").returncode == 0
-    for command in ("synth", "verify", "reproduce", "detect", "convert", "extract", "train", "predict", "profiles"):
+    commands = ("synth", "verify", "reproduce", "detect", "convert", "extract", "train", "predict", "study", "profiles")
+    for command in commands:
         res = _run(command, "--help")
         # what it does, where it writes, and an example of its use
         assert res.returncode == 0 and f"example:\n  usvlib {command}" in res.stdout, command

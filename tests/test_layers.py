@@ -6,7 +6,7 @@ from pathlib import Path
 import usvlib
 
 PACKAGE = Path(usvlib.__file__).parent
-ENTRY_POINTS = {"cli.py", "__main__.py"}  # the command line ties every layer together
+ENTRY_POINTS = {"cli.py", "commands.py", "__main__.py"}  # the command line ties every layer together
 
 
 def _imports(path: Path) -> set[str]:

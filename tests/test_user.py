@@ -126,3 +126,37 @@ def test_a_stereo_recording_is_read_from_the_channel_the_manifest_names(tmp_path
     csv.write_text("path,animal,sex,channel\nstereo.wav,m1,male,0\n")
     quiet = extract_dataset(load_user_recordings(csv), calls="detect", workers=1, cache=tmp_path / "cache")
     assert len(quiet.table) == 0  # the other channel: another extraction, no call
+
+
+def test_another_tool_s_call_table_is_extracted_recording_by_recording(tiny_dataset, tmp_path):
+    """``extract_dataset(calls=table)``: each recording takes the rows that name it (path, file
+    name or name without suffix); rows naming no listed recording are left out, with a warning."""
+    from usvlib import formats
+    from usvlib.errors import ConfigError
+
+    sex_dir = tiny_dataset / "Data/RawRecordings/Sex"
+    names = ["Rfem_Afem04", "Rmale_Afem02"]
+    csv = tmp_path / "mine.csv"
+    pd.DataFrame({"path": [str(sex_dir / f"{n}.wav") for n in names], "animal": names, "sex": ["f", "m"]}).to_csv(
+        csv, index=False
+    )
+    ds = load_user_recordings(csv)
+    truth = pd.read_csv(tiny_dataset / "ground_truth" / "calls.csv", low_memory=False)
+    truth = truth[truth.animal.isin(names)]
+    table = pd.DataFrame(
+        {  # one recording named by its file name, the other by its stem, as other tools do
+            "recording": [Path(r).name if "fem" in r.split("/")[-1][:5] else Path(r).stem for r in truth.recording],
+            "onset_s": truth.onset_s,
+            "offset_s": truth.offset_s,
+        }
+    )
+    table = pd.concat([table, pd.DataFrame({"recording": ["other.wav"], "onset_s": [0.1], "offset_s": [0.2]})])
+    path = formats.write_calls(table, tmp_path / "calls.csv")
+    with pytest.warns(UserWarning, match="1 of .* imported calls name no listed recording"):
+        found = extract_dataset(ds, calls=formats.read_calls(path), workers=1, cache=tmp_path / "cache")
+    assert found.path.name.split("-")[-2] == "imported"
+    got = found.table.groupby("recording").size().to_dict()
+    assert got == truth.groupby("animal").size().to_dict()
+    assert found.table.onset_s.to_numpy() == pytest.approx(truth.sort_values(["animal", "onset_s"]).onset_s.to_numpy())
+    with pytest.raises(ConfigError, match="none of the 1 imported calls belongs to a listed recording"):
+        extract_dataset(ds, calls=table.tail(1), workers=1, cache=tmp_path / "cache")

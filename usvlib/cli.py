@@ -6,7 +6,11 @@
     usvlib verify DIR [--only PATTERN ...]                     check a dataset against MANIFEST.txt
     usvlib reproduce --profile P [--data DIR] [--only NN ...]  run the notebooks
     usvlib detect REC.wav [REC.wav ...] -o calls.csv           detect USVs in any recordings
-    usvlib extract DIR [--calls auto|detect|truth]            build the per-USV cache
+    usvlib extract DIR [--calls auto|detect|truth|FILE]       build the per-USV cache
+    usvlib convert IN --to FORMAT -o OUT                      other tools' call tables
+    usvlib train MANIFEST --group COL -o MODEL                a classifier of single USVs
+    usvlib predict MODEL REC.wav [...] -o OUT.csv             attribute calls to groups
+    usvlib study MANIFEST --group COL --out DIR               the paper's analyses on your data
     usvlib profiles                                           list the profiles
 
 Errors about the user's input are printed on one line (``error: ...``) with exit status 2.
@@ -17,10 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
-from pathlib import Path
 
 import usvlib
+from usvlib import commands
 from usvlib.errors import UsvlibError
 from usvlib.paper.profiles import PROFILES
 
@@ -66,140 +69,6 @@ def _cmd_reproduce(args) -> int:
         + (f"; executed notebooks in {executed}" if executed else "")
         + (f"; reports {summary.report}" if summary.report else "")
         + "".join(f"; classifier {m}" for m in summary.models)
-    )
-    return 0
-
-
-def _write_table(calls, out: Path, fmt: str) -> list[Path]:
-    """Write a call table in ``fmt``; simple-seq holds one recording, so one file per recording."""
-    from usvlib.formats import write_calls
-
-    if fmt != "simple-seq" or "recording" not in calls or calls.recording.nunique() <= 1:
-        return [write_calls(calls, out, format=fmt)]
-    written = []
-    for recording, part in calls.groupby("recording", sort=False):
-        written.append(
-            write_calls(part, out.with_name(f"{out.stem}.{Path(str(recording)).stem}{out.suffix}"), format=fmt)
-        )
-    return written
-
-
-def _cmd_detect(args) -> int:
-    from usvlib._io import check_output_file
-    from usvlib.detect import detect_many
-
-    out = check_output_file(args.output)  # before the work, not after it
-    recordings = list(dict.fromkeys(args.recordings))  # a file named twice is detected (and counted) once
-    for path in recordings:
-        if (times := args.recordings.count(path)) > 1:
-            print(f"note: {path} is listed {times} times: detected once", file=sys.stderr)
-    calls, failures = detect_many(recordings, channel=args.channel, progress=not args.quiet, workers=args.workers)
-    for message in failures.values():
-        print(f"skipped: {message}", file=sys.stderr)
-    n_ok = len(recordings) - len(failures)
-    if n_ok == 0:
-        print(f"error: no recording could be read - nothing written ({out} left as it was)", file=sys.stderr)
-        return 2
-    if failures and out.exists():
-        # an incomplete result never replaces an earlier one: it goes beside it
-        out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
-        print(f"{args.output} exists and {len(failures)} recording(s) failed: writing {out} instead", file=sys.stderr)
-    written = _write_table(calls, out, args.format)
-    where = str(written[0]) if len(written) == 1 else f"{len(written)} {args.format} files beside {out}"
-    print(f"{len(calls)} calls in {n_ok} recording(s) -> {where}")
-    return 1 if failures else 0
-
-
-def _cmd_convert(args) -> int:
-    from usvlib._io import check_output_file
-    from usvlib.formats import read_calls
-
-    out = check_output_file(args.output)
-    calls = read_calls(args.input, format=args.source_format)
-    used = ", ".join(f"{k} <- {v}" for k, v in calls.attrs.get("columns_used", {}).items())
-    written = _write_table(calls, out, args.to)
-    print(
-        f"{len(calls)} calls read as {calls.attrs.get('format', args.source_format)} ({used}) -> "
-        + ", ".join(map(str, written))
-    )
-    return 0
-
-
-def _cmd_train(args) -> int:
-    from usvlib._io import check_output_file
-    from usvlib.classify import train_classifier
-    from usvlib.user import load_user_recordings
-
-    out = check_output_file(args.output)
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dataset = load_user_recordings(args.manifest, group_column=args.group)
-    for note in dataset.notes:
-        print(f"note: {note}", file=sys.stderr)
-    clf = train_classifier(
-        dataset, seed=args.seed, cross_validate_first=not args.no_cv, workers=args.workers, progress=not args.quiet
-    )
-    counts = clf.animals.groupby("group").agg(animals=("animal", "size"), usvs=("n_usvs", "sum"))
-    print("trained on " + ", ".join(f"{g}: {r.animals} animals, {r.usvs} USVs" for g, r in counts.iterrows()))
-    if clf.cv is not None:
-        cv = clf.cv
-        print(
-            f"leave-one-animal-out balanced accuracy {100 * cv['accuracy_by_animal']:.1f} % "
-            f"[{100 * cv['ci_low']:.1f}, {100 * cv['ci_high']:.1f}] (95 % over animals), chance "
-            f"{100 * cv['chance']:.1f} %, p = {cv['p_value']:.2g}"
-        )
-    clf.save(out)
-    print(f"classifier of {', '.join(clf.classes)} -> {out} ({time.perf_counter() - started:.0f} s)")
-    return 0
-
-
-def _cmd_predict(args) -> int:
-    from usvlib._io import atomic_path, check_output_file
-    from usvlib.classify import load_classifier
-    from usvlib.predict import predict_calls
-
-    out = check_output_file(args.output)
-    clf = load_classifier(args.model)
-    calls = None
-    if args.calls:
-        from usvlib.formats import read_calls
-
-        calls = read_calls(args.calls)
-    per_call, per_recording = predict_calls(clf, list(dict.fromkeys(args.recordings)), calls=calls)
-    summary = out.with_name(f"{out.stem}.summary{out.suffix}")
-    with atomic_path(out) as tmp:
-        per_call.to_csv(tmp, index=False, float_format="%.10g")
-    with atomic_path(summary) as tmp:
-        per_recording.to_csv(tmp, index=False, float_format="%.6g")
-    for _, row in per_recording.iterrows():
-        shares = ", ".join(
-            f"{c} {100 * row[f'share_{c}']:.0f} % "
-            f"[{100 * row[f'share_{c}_low']:.0f}, {100 * row[f'share_{c}_high']:.0f}]"
-            for c in clf.classes
-            if row.n_calls
-        )
-        print(f"{row.recording}: {row.n_calls} calls" + (f"; assigned {shares}" if shares else ""))
-    print(f"{len(per_call)} calls -> {out}; per recording -> {summary}")
-    return 0
-
-
-def _cmd_extract(args) -> int:
-    from usvlib.dataset import load_dataset
-    from usvlib.extract import extract_dataset
-
-    started = time.perf_counter()
-    with warnings.catch_warnings():  # the notes are printed once, as lines of their own
-        warnings.simplefilter("ignore")
-        dataset = load_dataset(args.dataset, skip_unreadable=args.skip_unreadable)
-    for note in dataset.notes:
-        print(f"note: {note}", file=sys.stderr)
-    ex = extract_dataset(dataset, calls=args.calls, workers=args.workers, progress=not args.quiet)
-    what = "opened the cached" if ex.from_cache else "built the"
-    n = len(ex.table)
-    print(
-        f"{what} per-USV cache in {time.perf_counter() - started:.1f} s: {n} USVs "
-        f"({ex.n_did_not_fit} longer than the 250 ms canvas) -> {ex.path}"
     )
     return 0
 
@@ -297,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Writes a CSV (recording, onset_s, offset_s, duration_s, frequencies, purity, SNR, score).\n"
         "A recording that cannot be read is named and skipped; the others are done (exit status 1).",
         "usvlib detect rec1.wav rec2.wav -o calls.csv",
-        _cmd_detect,
+        commands.cmd_detect,
     )
     p.add_argument("recordings", nargs="+", help="WAV or FLAC files (any rate >= 200 kHz)")
     p.add_argument("-o", "--output", required=True, help="table to write")
@@ -320,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Reads DeepSqueak .mat, Raven selection tables, MUPET and USVSEG CSVs, simple-seq, interval lists\n"
         "or usvlib's CSV (recognised from the file, or --from) and writes csv, raven or simple-seq.",
         "usvlib convert detections.mat --to raven -o rec.selections.txt",
-        _cmd_convert,
+        commands.cmd_convert,
     )
     p.add_argument("input", help="the call table to read")
     p.add_argument(
@@ -340,14 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Writes one HDF5 file under data/cache/extract/ (or $USVLIB_CACHE/extract/), named by a hash\n"
         "of the inputs, the parameters and the code: a rerun with nothing changed opens it at once.",
         "usvlib extract data/synthetic/quick --calls detect",
-        _cmd_extract,
+        commands.cmd_extract,
     )
     p.add_argument("dataset", help="dataset folder (Donders layout)")
     p.add_argument(
         "--calls",
-        choices=["auto", "detect", "truth"],
         default="auto",
-        help="call times from the detector or the dataset's ground truth (default: truth if any)",
+        help="auto, detect, truth, or a call table of another tool (any format 'convert' reads): call "
+        "times from the detector, the dataset's ground truth (default: truth if any) or the table",
     )
     p.add_argument("--workers", type=int, default=None)
     _add_scheduler(p)
@@ -364,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         "animals and a permutation p-value, fits the network on every animal and writes one file: the\n"
         "weights, the classes, the detector and spectrogram settings, the training animals, the accuracy.",
         "usvlib train mine.csv --group genotype -o genotype.usvmodel",
-        _cmd_train,
+        commands.cmd_train,
     )
     p.add_argument("manifest", help="CSV with columns path, animal and the grouping column")
     p.add_argument("--group", default=None, help="the column to classify by (default: group, else sex)")
@@ -383,12 +252,35 @@ def build_parser() -> argparse.ArgumentParser:
         "and OUT.summary (per recording: calls, mean probabilities, the share assigned to each group\n"
         "with a 95 % Wilson interval).",
         "usvlib predict genotype.usvmodel rec1.wav rec2.wav -o predictions.csv",
-        _cmd_predict,
+        commands.cmd_predict,
     )
     p.add_argument("model", help="a file written by 'usvlib train'")
     p.add_argument("recordings", nargs="+", help="WAV or FLAC files")
     p.add_argument("--calls", default=None, help="call times to use instead of detecting (any format 'convert' reads)")
     p.add_argument("-o", "--output", required=True, help="the per-call CSV to write")
+
+    p = _subcommand(
+        sub,
+        "study",
+        "the paper's analyses on your labelled recordings, as a report",
+        "Checks the recordings (two or more groups, two or more animals per group, 200 kHz or more),\n"
+        "detects the calls (or imports another tool's), and runs the study notebook: property differences\n"
+        "(Fig 2), the group from single USVs of new animals with the DNN, ridge and SVM and their\n"
+        "controls (Figs 3, 4F-I), individual signatures (Fig 5) and the USV space (Fig 7). Writes\n"
+        "numbers.json, tables/*.csv, figures/*.png and reports/index.html under OUT.",
+        "usvlib study mine.csv --group genotype --out genotype-study",
+        commands.cmd_study,
+    )
+    p.add_argument("manifest", help="CSV with columns path, animal and the grouping column")
+    p.add_argument("--group", required=True, help="the column whose values are the groups (sex, strain, ...)")
+    p.add_argument("--out", required=True, help="folder for the report, numbers, tables and figures")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="default", help="how much the classifiers train")
+    p.add_argument("--seed", type=int, default=None, help="default: the profile's")
+    p.add_argument(
+        "--calls", default="detect", help="detect, or a call table of another tool (any format 'convert' reads)"
+    )
+    p.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    _add_scheduler(p)
 
     _subcommand(
         sub,

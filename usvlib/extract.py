@@ -30,11 +30,12 @@ import pandas as pd
 
 import usvlib
 from usvlib._fingerprint import dependency_fingerprint as _dependency_fingerprint
-from usvlib._io import atomic_path, json_digest, remove_stale_temporaries
+from usvlib._io import array_digest, atomic_path, json_digest, remove_stale_temporaries
 from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
 from usvlib.errors import AudioError, ConfigError, UsvlibError
+from usvlib.formats import calls_of_recording
 from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
 from usvlib.products import ExtractParams, recording_products
@@ -70,6 +71,8 @@ def _recording_job(job: dict) -> tuple[int, dict | None, pd.DataFrame | str]:
     try:
         if job["source"] == "detect":
             calls = detect_file(path, job["detector"], channel=job["channel"])
+        elif job["source"] == "imported":
+            calls = job["imported"]
         else:
             calls = job["truth"]
         calls = calls.sort_values("onset_s").reset_index(drop=True)
@@ -119,6 +122,34 @@ def _dataset_fingerprint(ds: Dataset, recordings: pd.DataFrame, source: str) -> 
     return key
 
 
+def _checked_import(calls: pd.DataFrame) -> pd.DataFrame:
+    """An imported call table with finite onsets and offsets (a clear message otherwise)."""
+    missing = [c for c in ("onset_s", "offset_s") if c not in calls]
+    if missing:
+        raise ConfigError(f"the call table has no {', '.join(missing)} column - read it with usvlib.formats.read_calls")
+    times = calls[["onset_s", "offset_s"]].to_numpy(float)
+    if not np.isfinite(times).all() or (times[:, 1] < times[:, 0]).any():
+        raise ConfigError("the call table has calls without finite times or ending before they begin")
+    return calls
+
+
+def _check_import_matches(imported: pd.DataFrame, recordings: pd.DataFrame, per_recording: list) -> None:
+    """Refuse a call table that names none of the recordings; warn of the calls it cannot place."""
+    n_placed = sum(len(p) for p in per_recording)
+    if n_placed == 0 and len(imported):
+        named = sorted(imported.recording.astype(str).unique())[:3] if "recording" in imported else []
+        raise ConfigError(
+            f"none of the {len(imported)} imported calls belongs to a listed recording (the table names "
+            f"{', '.join(named) or 'no recording'}; the manifest lists {', '.join(recordings.recording[:3])}) - "
+            "name the recordings as in the manifest (path, file name or id)"
+        )
+    if n_placed < len(imported) and "recording" in imported:
+        warnings.warn(
+            f"{len(imported) - n_placed} of {len(imported)} imported calls name no listed recording and are left out",
+            stacklevel=3,
+        )
+
+
 def _channel_of(recording) -> int | None:
     """The channel a recording row names (a user manifest's ``channel`` column), or None."""
     value = getattr(recording, "channel", None)
@@ -128,7 +159,7 @@ def _channel_of(recording) -> int | None:
 def extract_dataset(
     dataset: Dataset | str | os.PathLike,
     *,
-    calls: str = "auto",
+    calls: str | pd.DataFrame = "auto",
     experiments: tuple[str, ...] | None = None,
     params: ExtractParams = ExtractParams(),
     detector: DetectorParams = DetectorParams(),
@@ -143,9 +174,11 @@ def extract_dataset(
     dataset : Dataset or path
         A loaded dataset, or a folder that :func:`~usvlib.dataset.load_dataset` loads with its
         defaults.
-    calls : {"auto", "detect", "truth"}
+    calls : {"auto", "detect", "truth"} or DataFrame
         Where call times come from: the detector, or the dataset's ground truth (synthetic data
-        only). "auto" uses the truth when there is one.
+        only). "auto" uses the truth when there is one. A call table (another tool's detections,
+        :func:`usvlib.formats.read_calls`) is used as it is: its ``recording`` column names each
+        call's recording (:func:`usvlib.formats.calls_of_recording`).
     experiments : tuple of str, optional
         Which recordings: those of these experiments (``"sex"``, ``"strain"``, a user
         manifest's ``"user"`` or its own names); default every used recording of the dataset.
@@ -188,8 +221,11 @@ def extract_dataset(
     (3, 100, 100)
     """
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
-    if calls not in ("auto", "detect", "truth"):
-        raise ConfigError(f"calls must be 'auto', 'detect' or 'truth', got {calls!r}")
+    imported = None
+    if isinstance(calls, pd.DataFrame):
+        imported, calls = _checked_import(calls), "imported"
+    elif calls not in ("auto", "detect", "truth"):
+        raise ConfigError(f"calls must be 'auto', 'detect', 'truth' or a call table, got {calls!r}")
     source = ("truth" if ds.ground_truth is not None else "detect") if calls == "auto" else calls
     if source == "truth" and ds.ground_truth is None:
         raise ConfigError(f"{ds.root}: has no ground-truth call times - use calls='detect'")
@@ -202,6 +238,7 @@ def extract_dataset(
         "source": source,
         "params": dataclasses.asdict(params),
         "detector": dataclasses.asdict(detector) if source == "detect" else None,
+        "imported": None if imported is None else array_digest(imported[["onset_s", "offset_s"]].to_numpy(float)),
         "code": code_fingerprint(source),
     }
     key = json_digest(key_data)
@@ -217,6 +254,9 @@ def extract_dataset(
 
     started = time.perf_counter()
     jobs = []
+    if imported is not None:
+        per_recording = [calls_of_recording(imported, r.path, r.recording) for r in recordings.itertuples()]
+        _check_import_matches(imported, recordings, per_recording)
     for i, r in recordings.iterrows():
         truth = None
         if ds.ground_truth is not None:
@@ -230,6 +270,7 @@ def extract_dataset(
                 "detector": detector,
                 "params": params,
                 "truth": truth,
+                "imported": None if imported is None else per_recording[i][["onset_s", "offset_s"]],
                 "channel": _channel_of(r),
             }
         )

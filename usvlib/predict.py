@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from usvlib.classify import TrainedClassifier
 from usvlib.detect import DetectorParams, detect_file
+from usvlib.formats import calls_of_recording
 from usvlib.products import recording_products
 
 
@@ -127,8 +127,4 @@ def predict_calls(
 def _calls_of(path, calls: pd.DataFrame | None, detector: DetectorParams) -> pd.DataFrame:
     if calls is None:
         return detect_file(path, detector)[["onset_s", "offset_s"]]
-    if "recording" not in calls:
-        return calls[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)
-    names = calls.recording.astype(str)
-    mine = calls[(names == str(path)) | (names.map(lambda r: Path(r).name) == Path(path).name)]
-    return mine[["onset_s", "offset_s"]].sort_values("onset_s").reset_index(drop=True)
+    return calls_of_recording(calls, path)[["onset_s", "offset_s"]]

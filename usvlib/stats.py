@@ -1,6 +1,6 @@
 """Statistics of group differences: rank-sum tests, Holm's correction, Cliff's delta.
 
-Used for the differences of every per-USV property between two groups (the paper's Fig 2,
+Used for the differences of every per-USV property between groups (the paper's Fig 2,
 male vs female) and for the per-animal accuracies of two groups (Fig 3D).
 """
 
@@ -154,3 +154,83 @@ def compare_groups(per_animal: pd.DataFrame, a: str = "male", b: str = "female")
     y = per_animal.loc[per_animal.group == b, "accuracy"]
     test = stats.ranksums(x, y)
     return {"mean_" + a: float(x.mean()), "mean_" + b: float(y.mean()), "p": float(test.pvalue)}
+
+
+LABEL_LEVELS = 5
+"""A property with at most this many distinct values is a label (direction, peaks, breaks...)."""
+
+
+def differences_between_groups(
+    table: pd.DataFrame,
+    *,
+    group: str = "group",
+    animal: str = "animal",
+    properties: Sequence[Property] = PAPER_PROPERTIES,
+    column: str = "column",
+) -> pd.DataFrame:
+    """Each property compared across two or more groups, over USVs and over animals.
+
+    USVs of one animal are not independent, so besides the per-USV Kruskal-Wallis test (the
+    paper's rank-sum test for two groups) the same test runs on the animals' medians (their
+    means for a label of at most :data:`LABEL_LEVELS` levels), each animal counted once; both
+    are Holm-corrected over the properties.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per USV with ``group``, ``animal`` and the properties' columns.
+    group, animal : str
+        Columns of each USV's group and animal.
+    properties : sequence of Property
+        Absent columns are skipped.
+    column : {"column", "table_column"}
+        Which of each property's columns to read (usvlib's call table, or the paper's table).
+
+    Returns
+    -------
+    DataFrame
+        One row per property: ``property``, ``label``, ``unit``, ``column``, ``animal_summary``
+        ("median" or "mean"), ``median_<g>`` per
+        group (over USVs), ``p_usvs`` and ``p_usvs_holm``, ``p_animals`` and ``p_animals_holm``,
+        ``epsilon_squared`` (the Kruskal-Wallis effect size over USVs, 0 to 1) and, for two groups,
+        ``cliffs_delta`` (the second group against the first, in sorted order).
+    """
+    names = sorted(table[group].astype(str).unique())
+    if len(names) < 2:
+        raise ValueError(f"differences need two or more groups, got {names}")
+    rows = []
+    for prop in properties:
+        col = getattr(prop, column)
+        if col not in table:
+            continue
+        values = table[[group, animal, col]].dropna()
+        by_group = [values.loc[values[group].astype(str) == g, col].to_numpy(float) for g in names]
+        # an animal's median, or for a label of a few levels (breaks, tremolo) its mean: a median
+        # of 0/1 values says little
+        how = "mean" if values[col].nunique() <= LABEL_LEVELS else "median"
+        medians = values.groupby([animal, group])[col].agg(how).reset_index()
+        by_animal = [medians.loc[medians[group].astype(str) == g, col].to_numpy(float) for g in names]
+        row = {"property": prop.name or prop.column, "label": prop.label, "unit": prop.unit, "column": col}
+        row["animal_summary"] = how
+        row.update(
+            {f"median_{g}": float(np.median(v)) if len(v) else np.nan for g, v in zip(names, by_group, strict=True)}
+        )
+        usable = all(len(v) > 0 for v in by_group) and np.ptp(values[col].to_numpy(float)) > 0
+        if usable:
+            test = stats.kruskal(*by_group)
+            n = sum(len(v) for v in by_group)
+            row["p_usvs"] = float(test.pvalue)
+            row["epsilon_squared"] = float(max(test.statistic - len(names) + 1, 0) / max(n - len(names), 1))
+        else:  # one value everywhere: nothing to test
+            row["p_usvs"], row["epsilon_squared"] = 1.0, 0.0
+        spread = np.ptp(medians[col].to_numpy(float)) > 0 if len(medians) else False
+        row["p_animals"] = (
+            float(stats.kruskal(*by_animal).pvalue) if spread and all(len(v) > 0 for v in by_animal) else 1.0
+        )
+        if len(names) == 2:
+            row["cliffs_delta"] = cliffs_delta(by_group[1], by_group[0]) if usable else 0.0
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["p_usvs_holm"] = holm(out.p_usvs)
+    out["p_animals_holm"] = holm(out.p_animals)
+    return out

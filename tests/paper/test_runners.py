@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from usvlib.dataset import load_dataset
-from usvlib.paper.runners import load_saved_network, network_cv, reference_cv
+from usvlib.paper.references import reference_cv
+from usvlib.paper.runners import load_saved_network, network_cv
 from usvlib.paper.study import load_study
 from usvlib.synth.diagnostics import accuracy_by_family
 

@@ -45,6 +45,7 @@ __all__ = [
     "SEX_WORDS",
     "TOOLS",
     "WRITERS",
+    "calls_of_recording",
     "guess_format",
     "load_properties",
     "read_calls",
@@ -206,3 +207,41 @@ def write_calls(calls: pd.DataFrame, path: str | os.PathLike, *, format: str = "
     if format not in WRITERS:
         raise UsvlibError(f"{path}: usvlib writes {', '.join(WRITERS)}, not {format!r}")
     return WRITERS[format](calls, path)
+
+
+def _names_of(path: str | os.PathLike) -> set[str]:
+    """What another tool may call a recording: its path, file name, or name without the suffix."""
+    text = str(path).split("::")[-1]
+    name = Path(text).name
+    return {str(path), text, name, Path(name).stem}
+
+
+def calls_of_recording(calls: pd.DataFrame, path: str | os.PathLike, recording: str | None = None) -> pd.DataFrame:
+    """The rows of an imported call table that belong to one recording, sorted by onset.
+
+    A table without a ``recording`` column is taken as the recording's own. Otherwise a row
+    belongs to it when its ``recording`` is the recording's path, file name or file name without
+    the suffix (DeepSqueak names the audio file, Raven and VocalMat tables are per file), or its
+    id ``recording``.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        As :func:`read_calls` returns.
+    path : path
+        The recording.
+    recording : str, optional
+        Its id (e.g. the manifest's).
+
+    Returns
+    -------
+    DataFrame
+        ``onset_s``, ``offset_s`` and the table's other columns, index reset.
+    """
+    if "recording" not in calls:
+        mine = calls
+    else:
+        wanted = _names_of(path) | ({str(recording)} if recording is not None else set())
+        named = calls.recording.astype(str)
+        mine = calls[named.isin(wanted) | named.map(lambda r: bool(_names_of(r) & wanted))]
+    return mine.sort_values("onset_s", kind="stable").reset_index(drop=True)

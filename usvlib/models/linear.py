@@ -7,8 +7,11 @@ constant term and thresholds its output at 0.5 (targets 0/1).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
 from usvlib.errors import ConfigError
@@ -46,7 +49,9 @@ class RidgeClosedForm(ClassifierMixin, BaseEstimator):
     """Ridge regression onto 0/1 targets, solved in closed form, thresholded at 0.5.
 
     With more features than examples (10 000 pixels) it solves the dual system
-    ``(X X' + lambda I) a = y`` (same solution, smaller system).
+    ``(X X' + lambda I) a = y`` (same solution, smaller system). With more than two classes it
+    regresses onto one-hot targets (one system, a right-hand side per class) and predicts the
+    class of the largest output.
 
     Parameters
     ----------
@@ -68,31 +73,41 @@ class RidgeClosedForm(ClassifierMixin, BaseEstimator):
         if self.alpha <= 0:
             raise ConfigError(f"alpha must be > 0, got {self.alpha}")
         self.classes_ = np.unique(y)
-        if len(self.classes_) != 2:
-            raise ConfigError(f"RidgeClosedForm is a two-class classifier; got classes {self.classes_}")
+        if len(self.classes_) < 2:
+            raise ConfigError(f"RidgeClosedForm needs two or more classes; got {self.classes_}")
         idx = _training_rows(y, self.balance, self.random_state)
-        X, t = X[idx], (y[idx] == self.classes_[1]).astype(np.float64)
+        if len(self.classes_) == 2:
+            X, t = X[idx], (y[idx] == self.classes_[1]).astype(np.float64)
+        else:  # one-hot: the columns are solved together
+            X, t = X[idx], (y[idx][:, None] == self.classes_[None, :]).astype(np.float64)
         self.mean_ = X.mean(axis=0)
         xc = X - self.mean_
-        tc = t - t.mean()
+        tc = t - t.mean(axis=0)
         n, d = xc.shape
         if d > n:
             a = np.linalg.solve(xc @ xc.T + self.alpha * np.eye(n), tc)
             self.coef_ = xc.T @ a
         else:
             self.coef_ = np.linalg.solve(xc.T @ xc + self.alpha * np.eye(d), xc.T @ tc)
-        self.intercept_ = t.mean()  # the constant term: targets' mean at the features' mean
+        self.intercept_ = t.mean(axis=0)  # the constant term: targets' mean at the features' mean
         return self
 
     def decision_function(self, X):
         return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.coef_ + self.intercept_
 
     def predict_proba(self, X):
-        p = np.clip(self.decision_function(X), 0.0, 1.0)
+        out = self.decision_function(X)
+        if out.ndim == 2:
+            p = np.clip(out, 0.0, None)
+            return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+        p = np.clip(out, 0.0, 1.0)
         return np.column_stack([1 - p, p])
 
     def predict(self, X):
-        return self.classes_[(self.decision_function(X) > 0.5).astype(int)]
+        out = self.decision_function(X)
+        if out.ndim == 2:
+            return self.classes_[np.argmax(out, axis=1)]
+        return self.classes_[(out > 0.5).astype(int)]
 
 
 class BalancedLinearSVC(ClassifierMixin, BaseEstimator):
@@ -119,7 +134,9 @@ class BalancedLinearSVC(ClassifierMixin, BaseEstimator):
         self.svm_ = SGDClassifier(
             loss="hinge", alpha=self.alpha, max_iter=self.max_iter, tol=1e-4, random_state=self.random_state
         )
-        self.svm_.fit((X[idx] - self.mean_) / self.scale_, y[idx])
+        with warnings.catch_warnings():  # max_iter is a budget, not a convergence criterion, here
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.svm_.fit((X[idx] - self.mean_) / self.scale_, y[idx])
         return self
 
     def decision_function(self, X):

@@ -26,7 +26,8 @@ from usvlib.crossval import (
     summary_row,
 )
 from usvlib.crossval.inference import accuracy_statistics, paired_comparison
-from usvlib.paper.runners import linear_cv, network_cv, reference_cv
+from usvlib.paper.references import reference_cv
+from usvlib.paper.runners import linear_cv, network_cv
 from usvlib.paper.study import Study
 from usvlib.stats import compare_groups
 from usvlib.synth.diagnostics import accuracy_by_family, recorded_oracle

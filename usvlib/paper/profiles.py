@@ -51,7 +51,7 @@ class TrainingSettings:
     linear_max_train : int or None
         Class-balanced training examples of ridge and SVM on pixels (None: all, as the paper).
     reference_iterations : int
-        Boosting iterations of the reference classifiers (``paper.runners.reference_cv``).
+        Boosting iterations of the reference classifiers (``paper.references.reference_cv``).
     threads : int
         torch and BLAS threads of every fold of a cross-validation. The results of a fold depend
         on it (floating-point sums are split among threads), not on ``workers``.

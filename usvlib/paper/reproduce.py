@@ -109,6 +109,46 @@ def list_notebooks(only: list[str] | None = None) -> list[Path]:
     return books
 
 
+def execute_notebook(notebook: Path, target: Path, parameters: dict, *, kernel_name: str | None = None) -> Path:
+    """Execute ``notebook`` with papermill into ``target`` (atomically; a failed run keeps its
+    copy, which holds the traceback, and raises :class:`NotebookError` naming the cell).
+
+    Parameters
+    ----------
+    notebook, target : Path
+    parameters : dict
+        Injected after the notebook's ``parameters`` cell.
+    kernel_name : str, optional
+        Default: ``python3``, the kernel of the Python that runs this (notebooks name
+        ``usvlib``, the project's kernel for JupyterLab, which a bare pip install lacks).
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    import papermill as pm
+
+    with atomic_path(target) as tmp:
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=parameters,
+                cwd=str(project_root()),
+                kernel_name=kernel_name or "python3",
+                progress_bar=False,
+                log_output=False,
+                # the kernel's own log (a transport warning at start, an interrupt at shutdown)
+                # is not the notebook's output: errors still reach the cells
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        except pm.PapermillExecutionError as exc:
+            os.replace(tmp, target)  # keep the failed copy: it holds the traceback
+            raise _failure(notebook, target, exc) from None
+    return target
+
+
 @dataclass
 class RunSummary:
     """What a reproduction run did."""
@@ -196,8 +236,6 @@ def run(
     NotebookError
         Naming the notebook and cell that failed; the run stops there.
     """
-    import papermill as pm
-
     profile = get_profile(profile)
     books = list_notebooks(only)  # a bad --only is said before any data is generated
     if out_dir is not None:  # an output path that cannot be a folder is said before any work
@@ -229,25 +267,7 @@ def run(
             "out_dir": str(out.resolve()),
         }
         try:
-            with atomic_path(target) as tmp:
-                try:
-                    pm.execute_notebook(
-                        str(nb),
-                        str(tmp),
-                        parameters=params,
-                        cwd=str(project_root()),
-                        # the kernel of the Python that runs this (notebooks name "usvlib", the
-                        # project's kernel for JupyterLab, which a bare pip install lacks)
-                        kernel_name=kernel_name or "python3",
-                        progress_bar=False,
-                        log_output=False,
-                        # the kernel's own log (a transport warning at start, an interrupt at
-                        # shutdown) is not the notebook's output: errors still reach the cells
-                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                    )
-                except pm.PapermillExecutionError as exc:
-                    os.replace(tmp, target)  # keep the failed copy: it holds the traceback
-                    raise _failure(nb, target, exc) from None
+            execute_notebook(nb, target, params, kernel_name=kernel_name)
         except BaseException:
             if progress:
                 print("failed", flush=True)  # end the notebook's line before the error is told

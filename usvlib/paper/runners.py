@@ -1,9 +1,9 @@
 """Cross-validation runners for a study's classifiers: networks, linear models, references.
 
-``network_cv`` (the CNNs, the properties MLP, the semi-convolutional network), ``linear_cv``
-(ridge and the linear SVM on pixels or properties) and ``reference_cv`` (classifiers not in the
-paper that place the CNN between what the measurements keep and what the generator knows) run
-``usvlib.crossval.cross_validate`` on a :class:`~usvlib.paper.study.Study`, every fold cached.
+``network_cv`` (the CNNs, the properties MLP, the semi-convolutional network) and ``linear_cv``
+(ridge and the linear SVM on pixels or properties; the reference classifiers are in
+``usvlib.paper.references``) run ``usvlib.crossval.cross_validate`` on a
+:class:`~usvlib.paper.study.Study`, every fold cached.
 Each run's cache key holds its configuration and the fingerprint of exactly the code that defines
 its fit (``*_CODE``): editing a figure's analysis or a record function retrains nothing.
 """
@@ -14,8 +14,6 @@ from functools import cache
 
 import numpy as np
 import torch
-from sklearn.base import clone
-from threadpoolctl import threadpool_limits
 
 from usvlib._fingerprint import dependency_fingerprint
 from usvlib._io import array_digest, atomic_path
@@ -29,8 +27,6 @@ from usvlib.paper import study as study_module
 from usvlib.paper.profiles import Profile
 from usvlib.paper.study import Study
 from usvlib.paths import cache_dir
-from usvlib.properties import EXTENDED_COLUMNS
-from usvlib.synth import diagnostics
 from usvlib.train import fit_network, held_out_curve_monitor, predict_scores
 
 MULTI_HEAD_FC = 256
@@ -273,6 +269,7 @@ def linear_cv(
     targets: np.ndarray,
     folds: list[Fold],
     eval_labels: np.ndarray | None = None,
+    n_classes: int = 2,
     progress: bool = True,
 ) -> CVResult:
     """Cross-validate ridge or the linear SVM on pixels or properties (classes balanced).
@@ -287,6 +284,8 @@ def linear_cv(
     folds : list of Fold
     eval_labels : ndarray, optional
         What the predictions are scored against (shuffled-label controls).
+    n_classes : int
+        Classes 0..n_classes-1 (more than two: ridge on one-hot targets, the SVM one against the rest).
     progress : bool
 
     Returns
@@ -301,8 +300,10 @@ def linear_cv(
         rng = np.random.default_rng(p.seed)
         train = fold.train[balance_by_subsampling(targets[fold.train], rng)]
         if limit is not None and len(train) > limit:  # a class-balanced subsample within the budget
-            per_class = limit // 2
-            train = np.concatenate([rng.choice(train[targets[train] == c], per_class, replace=False) for c in (0, 1)])
+            per_class = limit // n_classes
+            train = np.concatenate(
+                [rng.choice(train[targets[train] == c], per_class, replace=False) for c in range(n_classes)]
+            )
         est = (
             RidgeClosedForm(balance=False)
             if model == "ridge"
@@ -312,7 +313,7 @@ def linear_cv(
         scale = (lambda x: (x - mean) / sd) if inputs != "images" else (lambda x: x)
         est.fit(scale(x_all[train]), targets[train])
         pred = est.predict(scale(x_all[fold.test]))
-        scores = np.column_stack([pred == 0, pred == 1]).astype(float)
+        scores = (pred[:, None] == np.arange(n_classes)[None, :]).astype(float)
         info = {"n_train": len(train)}
         if model == "ridge" and inputs != "images":
             info["coef"] = est.coef_.tolist()
@@ -324,6 +325,7 @@ def linear_cv(
         "inputs": inputs,
         "limit": limit,
         "seed": p.seed,
+        **({"n_classes": n_classes} if n_classes != 2 else {}),  # two classes: the published runs' key
         "targets": array_digest(targets),
     }
     labels = targets if eval_labels is None else eval_labels
@@ -334,73 +336,6 @@ def linear_cv(
         labels,
         config=config,
         code=linear_code(),
-        cache=cache_dir() / "cv",
-        progress=progress,
-        animals=study.animals,
-        **fold_workers(study.profile),
-    )
-
-
-def reference_cv(study: Study, name: str, features: str, *, folds: list[Fold], progress: bool = True) -> CVResult:
-    """Reference classifiers for the CNN, leave-one-animal-out.
-
-    ``features="measured"``: gradient boosting on the 24 properties usvlib measures on each USV
-    (what handcrafted measurements of the spectrogram carry). ``features="latent"``: gradient
-    boosting on the generator's parameters as the sound shows them, read exactly, and the call
-    family (synthetic data only). ``features="plugin"``: on the same parameters, the Bayes
-    oracle's own model class with its parameters estimated from the training mice
-    (``synth.diagnostics.learnable_ceiling``, each mouse weighted equally): the learnable ceiling, what a
-    classifier trained on these mice reaches when it reads every parameter exactly and knows the
-    model's structure. The oracle sits above it by what 16 mice cannot teach about the sexes'
-    means.
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    if features not in ("measured", "latent", "plugin"):
-        raise ValueError(f"features must be 'measured', 'latent' or 'plugin', got {features!r}")
-    if features != "measured" and study.latents is None:
-        raise ValueError(f"{features} features exist only in synthetic datasets (ground_truth/calls.csv)")
-    y = study.labels
-    seed = study.profile.seed
-    config = {"study": study.key, "reference": features, "seed": seed}
-
-    if features == "plugin":
-        estimator, x_all, strata = diagnostics.learnable_ceiling(study.latents)
-
-        def fit_predict(fold: Fold):
-            est = clone(estimator).fit(
-                x_all[fold.train], y[fold.train], strata=strata[fold.train], groups=study.animals[fold.train]
-            )
-            return est.predict_proba(x_all[fold.test], strata=strata[fold.test]), {"n_train": len(fold.train)}
-
-    else:
-        if features == "measured":
-            x_all = study.table[list(EXTENDED_COLUMNS)].astype(float).to_numpy()
-        else:
-            x_all = study.latents.to_numpy(float)
-        config["iterations"] = study.profile.training.reference_iterations
-
-        def fit_predict(fold: Fold):
-            # 63 bins: a third of the time of the default 255 at the same accuracy here; one
-            # thread: on a few thousand rows the per-iteration thread start-up costs more than it saves
-            est = HistGradientBoostingClassifier(
-                max_iter=study.profile.training.reference_iterations,
-                max_bins=63,
-                class_weight="balanced",
-                random_state=seed,
-            )
-            with threadpool_limits(1):
-                est.fit(x_all[fold.train], y[fold.train])
-            return est.predict_proba(x_all[fold.test]), {"n_train": len(fold.train)}
-
-    config["columns"] = x_all.shape[1]
-    return cross_validate(
-        name,
-        fit_predict,
-        folds,
-        y,
-        config=config,
-        code=reference_code(),
         cache=cache_dir() / "cv",
         progress=progress,
         animals=study.animals,
@@ -441,9 +376,3 @@ def network_code() -> str:
 def linear_code() -> str:
     """Fingerprint of the code that defines a ridge or SVM fold."""
     return dependency_fingerprint(study_module.load_study, linear_cv, exclude=(extract_dataset,))
-
-
-@cache
-def reference_code() -> str:
-    """Fingerprint of the code that defines a reference classifier's fold."""
-    return dependency_fingerprint(study_module.load_study, reference_cv, exclude=(extract_dataset,))

@@ -48,9 +48,10 @@ class Study:
         The paper's nine (``properties.PAPER_TABLE_COLUMNS``): a labeller's where the data have
         them, else usvlib's estimates; missing values filled with the median.
     labels : ndarray of int
-        1 for the positive class (male, cortexless), 0 for the other.
-    classes : (str, str)
-        (negative, positive).
+        The index of each USV's class in ``classes``: for the paper's experiments 1 for the
+        positive class (male, cortexless), 0 for the other.
+    classes : tuple of str
+        The paper's (negative, positive); for a user's experiment its groups in sorted order.
     human_labels : bool
         Whether the six labels are a labeller's.
     key : str
@@ -97,7 +98,14 @@ class Study:
         return next((f.name for f in folds if f.name.lower().startswith("rfem")), folds[0].name)
 
 
-def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "sex", progress: bool = True) -> Study:
+def load_study(
+    dataset: Dataset,
+    profile: str | Profile,
+    *,
+    experiment: str = "sex",
+    calls: str | pd.DataFrame = "auto",
+    progress: bool = True,
+) -> Study:
     """Extract (or open the cached) per-USV products and assemble a :class:`Study`.
 
     Synthetic data use their true call times and the human-label table (joined on the USV id);
@@ -108,7 +116,11 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     ----------
     dataset : Dataset
     profile : str or Profile
-    experiment : {"sex", "strain"}
+    experiment : str
+        The paper's ``"sex"`` or ``"strain"``, or an experiment of a user's manifest (``"user"``
+        by default), whose classes are its groups.
+    calls : {"auto", "detect", "truth"} or DataFrame
+        Where the call times come from (:func:`usvlib.extract.extract_dataset`).
     progress : bool
 
     Returns
@@ -118,18 +130,19 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     Raises
     ------
     ConfigError
-        For an experiment other than the paper's two.
+        For an experiment the dataset does not have, or one with fewer than two groups.
     """
-    if experiment not in EXPERIMENT_CLASSES:
-        raise ConfigError(f"unknown experiment {experiment!r}: one of {', '.join(EXPERIMENT_CLASSES)}")
     profile = get_profile(profile)
-    found = extract_dataset(dataset, experiments=(experiment,), progress=progress)
+    if experiment not in EXPERIMENT_CLASSES and experiment not in set(dataset.recordings.experiment):
+        have = sorted(set(EXPERIMENT_CLASSES) | set(dataset.recordings.experiment))
+        raise ConfigError(f"unknown experiment {experiment!r}: one of {', '.join(have)}")
+    found = extract_dataset(dataset, experiments=(experiment,), calls=calls, progress=progress)
     table = found.table[found.table.experiment == experiment].reset_index(drop=True)
     images = found.array("images", table.usv.to_numpy())[:, None]
     images /= max(float(images.std()), 1e-12)  # one scalar for all images, no label involved
     duration_s, centre_hz = table.duration_s.to_numpy(float), table.mean_freq_hz.to_numpy(float)
-    calls = call_images(images[:, 0], duration_s, centre_hz, harmonic=CALL_IMAGE_HARMONICS)
-    calls /= max(float(calls[:, 0].std()), 1e-12)  # one scalar: the bands keep their relative level
+    call_inputs = call_images(images[:, 0], duration_s, centre_hz, harmonic=CALL_IMAGE_HARMONICS)
+    call_inputs /= max(float(call_inputs[:, 0].std()), 1e-12)  # one scalar: the bands keep their relative level
     line = found.array("spectral_line", table.usv.to_numpy())
     line = np.nan_to_num((line - 70_000.0) / 20_000.0)
     tmarg = found.array("time_marginal", table.usv.to_numpy())
@@ -146,10 +159,12 @@ def load_study(dataset: Dataset, profile: str | Profile, *, experiment: str = "s
     if not human:
         props = table[list(PROPERTY_COLUMNS)].set_axis(list(PAPER_TABLE_COLUMNS), axis=1)
     props = props.astype(float).fillna(props.astype(float).median())
-    negative, positive = EXPERIMENT_CLASSES[experiment]
-    labels = (table.group == positive).to_numpy().astype(int)
+    classes = EXPERIMENT_CLASSES.get(experiment) or tuple(sorted(table.group.astype(str).unique()))
+    if len(classes) < 2:
+        raise ConfigError(f"experiment {experiment!r} has one group ({', '.join(classes)}): a classifier needs two")
+    labels = pd.Categorical(table.group.astype(str), categories=classes).codes.astype(int)
     key = hashlib.sha256(f"{found.path.name}|{experiment}|{human}".encode()).hexdigest()[:12]
     latents = latent_table(dataset, table) if experiment == "sex" else None
     return Study(
-        profile, table, images, calls, sequences, props, labels, (negative, positive), human, key, found.path, latents
+        profile, table, images, call_inputs, sequences, props, labels, classes, human, key, found.path, latents
     )

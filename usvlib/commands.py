@@ -1,0 +1,167 @@
+"""What the ``usvlib`` commands for anyone's recordings do (``usvlib.cli`` builds the parser):
+detect, convert, extract, train, predict and study. Each takes the parsed arguments and returns
+the exit status; heavy imports wait until a command runs."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+
+def _write_table(calls, out: Path, fmt: str) -> list[Path]:
+    """Write a call table in ``fmt``; simple-seq holds one recording, so one file per recording."""
+    from usvlib.formats import write_calls
+
+    if fmt != "simple-seq" or "recording" not in calls or calls.recording.nunique() <= 1:
+        return [write_calls(calls, out, format=fmt)]
+    written = []
+    for recording, part in calls.groupby("recording", sort=False):
+        written.append(
+            write_calls(part, out.with_name(f"{out.stem}.{Path(str(recording)).stem}{out.suffix}"), format=fmt)
+        )
+    return written
+
+
+def cmd_detect(args) -> int:
+    from usvlib._io import check_output_file
+    from usvlib.detect import detect_many
+
+    out = check_output_file(args.output)  # before the work, not after it
+    recordings = list(dict.fromkeys(args.recordings))  # a file named twice is detected (and counted) once
+    for path in recordings:
+        if (times := args.recordings.count(path)) > 1:
+            print(f"note: {path} is listed {times} times: detected once", file=sys.stderr)
+    calls, failures = detect_many(recordings, channel=args.channel, progress=not args.quiet, workers=args.workers)
+    for message in failures.values():
+        print(f"skipped: {message}", file=sys.stderr)
+    n_ok = len(recordings) - len(failures)
+    if n_ok == 0:
+        print(f"error: no recording could be read - nothing written ({out} left as it was)", file=sys.stderr)
+        return 2
+    if failures and out.exists():
+        # an incomplete result never replaces an earlier one: it goes beside it
+        out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
+        print(f"{args.output} exists and {len(failures)} recording(s) failed: writing {out} instead", file=sys.stderr)
+    written = _write_table(calls, out, args.format)
+    where = str(written[0]) if len(written) == 1 else f"{len(written)} {args.format} files beside {out}"
+    print(f"{len(calls)} calls in {n_ok} recording(s) -> {where}")
+    return 1 if failures else 0
+
+
+def cmd_convert(args) -> int:
+    from usvlib._io import check_output_file
+    from usvlib.formats import read_calls
+
+    out = check_output_file(args.output)
+    calls = read_calls(args.input, format=args.source_format)
+    used = ", ".join(f"{k} <- {v}" for k, v in calls.attrs.get("columns_used", {}).items())
+    written = _write_table(calls, out, args.to)
+    print(
+        f"{len(calls)} calls read as {calls.attrs.get('format', args.source_format)} ({used}) -> "
+        + ", ".join(map(str, written))
+    )
+    return 0
+
+
+def cmd_train(args) -> int:
+    from usvlib._io import check_output_file
+    from usvlib.classify import train_classifier
+    from usvlib.user import load_user_recordings
+
+    out = check_output_file(args.output)
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = load_user_recordings(args.manifest, group_column=args.group)
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    clf = train_classifier(
+        dataset, seed=args.seed, cross_validate_first=not args.no_cv, workers=args.workers, progress=not args.quiet
+    )
+    counts = clf.animals.groupby("group").agg(animals=("animal", "size"), usvs=("n_usvs", "sum"))
+    print("trained on " + ", ".join(f"{g}: {r.animals} animals, {r.usvs} USVs" for g, r in counts.iterrows()))
+    if clf.cv is not None:
+        cv = clf.cv
+        print(
+            f"leave-one-animal-out balanced accuracy {100 * cv['accuracy_by_animal']:.1f} % "
+            f"[{100 * cv['ci_low']:.1f}, {100 * cv['ci_high']:.1f}] (95 % over animals), chance "
+            f"{100 * cv['chance']:.1f} %, p = {cv['p_value']:.2g}"
+        )
+    clf.save(out)
+    print(f"classifier of {', '.join(clf.classes)} -> {out} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from usvlib._io import atomic_path, check_output_file
+    from usvlib.classify import load_classifier
+    from usvlib.predict import predict_calls
+
+    out = check_output_file(args.output)
+    clf = load_classifier(args.model)
+    calls = None
+    if args.calls:
+        from usvlib.formats import read_calls
+
+        calls = read_calls(args.calls)
+    per_call, per_recording = predict_calls(clf, list(dict.fromkeys(args.recordings)), calls=calls)
+    summary = out.with_name(f"{out.stem}.summary{out.suffix}")
+    with atomic_path(out) as tmp:
+        per_call.to_csv(tmp, index=False, float_format="%.10g")
+    with atomic_path(summary) as tmp:
+        per_recording.to_csv(tmp, index=False, float_format="%.6g")
+    for _, row in per_recording.iterrows():
+        shares = ", ".join(
+            f"{c} {100 * row[f'share_{c}']:.0f} % "
+            f"[{100 * row[f'share_{c}_low']:.0f}, {100 * row[f'share_{c}_high']:.0f}]"
+            for c in clf.classes
+            if row.n_calls
+        )
+        print(f"{row.recording}: {row.n_calls} calls" + (f"; assigned {shares}" if shares else ""))
+    print(f"{len(per_call)} calls -> {out}; per recording -> {summary}")
+    return 0
+
+
+def cmd_extract(args) -> int:
+    from usvlib.dataset import load_dataset
+    from usvlib.extract import extract_dataset
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():  # the notes are printed once, as lines of their own
+        warnings.simplefilter("ignore")
+        dataset = load_dataset(args.dataset, skip_unreadable=args.skip_unreadable)
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    calls = args.calls
+    if calls not in ("auto", "detect", "truth"):
+        from usvlib.formats import read_calls
+
+        calls = read_calls(calls)
+    ex = extract_dataset(dataset, calls=calls, workers=args.workers, progress=not args.quiet)
+    what = "opened the cached" if ex.from_cache else "built the"
+    n = len(ex.table)
+    print(
+        f"{what} per-USV cache in {time.perf_counter() - started:.1f} s: {n} USVs "
+        f"({ex.n_did_not_fit} longer than the 250 ms canvas) -> {ex.path}"
+    )
+    return 0
+
+
+def cmd_study(args) -> int:
+    from usvlib.paper.study_run import run_study
+
+    summary = run_study(
+        args.manifest,
+        args.group,
+        args.out,
+        profile=args.profile,
+        seed=args.seed,
+        calls=args.calls,
+        html=not args.no_html,
+    )
+    print(f"study of {args.manifest} by {args.group} in {summary.seconds:.0f} s -> {summary.out_dir}")
+    if summary.report is not None:
+        print(f"report: {summary.report}")
+    return 0
