@@ -191,6 +191,7 @@ def run_study(
     calls: str = "detect",
     html: bool = True,
     kernel_name: str | None = None,
+    progress: bool = True,
 ) -> StudySummary:
     """Run the study notebook on a manifest and render its report.
 
@@ -211,6 +212,8 @@ def run_study(
     html : bool
         Render the executed notebook to HTML with an ``index.html``.
     kernel_name : str, optional
+    progress : bool
+        Print the groups found and each step.
 
     Returns
     -------
@@ -229,6 +232,12 @@ def run_study(
     check_output_folder(out_dir)
     ctx = study_context(manifest, group, out_dir, profile=profile, seed=seed, calls=calls)  # checks, before any work
     out = Path(out_dir)
+    if progress:
+        counts = ", ".join(f"{g.group}: {g.n_animals} animals" for g in ctx.groups.itertuples())
+        print(f"{ctx.manifest.name}: {len(ctx.groups)} groups by {group!r} ({counts})", flush=True)
+        for note in ctx.notes:
+            print(f"note: {note}", flush=True)
+        print(f"running the study notebook (profile {ctx.profile.name!r}) ...", end=" ", flush=True)
     params = {
         "manifest": str(Path(manifest).resolve()),
         "group": group,
@@ -240,6 +249,8 @@ def run_study(
     target = out / "notebooks" / STUDY_NOTEBOOK
     target.parent.mkdir(parents=True, exist_ok=True)
     execute_notebook(notebooks_dir() / STUDY_NOTEBOOK, target, params, kernel_name=kernel_name)
+    if progress:
+        print(f"{time.perf_counter() - started:.0f} s", flush=True)
     report = None
     if html:
         from usvlib.paper.report import render_notebooks
