@@ -24,9 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: $(STAMP)
 	$(PY) -m usvlib reproduce --profile $(PROFILE) $(if $(DATA),--data "$(DATA)") $(if $(ONLY),--only $(ONLY))
 
-## Run the test suite
+## Run the test suite (TEST_WORKERS=2 processes; the tests that share trained networks stay in one)
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 ## JupyterLab with the project's kernel ("Python 3 (usvlib)"); as root (a container) too
 lab: $(STAMP)

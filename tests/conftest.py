@@ -12,8 +12,16 @@ import pytest
 from usvlib.paper.profiles import get_profile
 from usvlib.synth.scale import SynthScale
 
-# the tests use their own cache folder, never the project's data/cache
-os.environ.setdefault("USVLIB_CACHE", str(Path(__file__).parent.parent / "build" / "test-cache"))
+# the tests use their own cache folder, never the project's data/cache; one per pytest-xdist
+# worker, so that two processes never build the same cache file at once
+os.environ.setdefault(
+    "USVLIB_CACHE",
+    str(Path(__file__).parent.parent / "build" / "test-cache" / os.environ.get("PYTEST_XDIST_WORKER", "main")),
+)
+
+SHARED_TRAINING = pytest.mark.xdist_group("quick-training")
+"""Tests that reuse the networks others trained in the session's cache (Fig 3's, Fig 6's): in one
+pytest-xdist worker, in file order, so the cache they share is one folder."""
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -23,7 +23,8 @@ def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
     -------
     list of dict
         One per leaf layer that runs, in the order they run (dropout left out): ``layer`` (its type's
-        name), ``output`` (shape of one example's output) and ``parameters`` (its own count).
+        name), ``output`` (shape of one example's output), ``parameters`` (its own count) and, for
+        convolutions and pooling, ``kernel`` and ``stride`` (height, width).
     """
     if input_shape is None:
         input_shape = (1, *getattr(model, "input_shape", (1, 100, 100)))
@@ -32,13 +33,16 @@ def describe(model: nn.Module, input_shape: tuple | None = None) -> list[dict]:
     def hook(module, _inp, out):
         if isinstance(out, (list, tuple)):
             out = out[0]
-        rows.append(
-            {
-                "layer": type(module).__name__,
-                "output": tuple(out.shape[1:]),
-                "parameters": sum(p.numel() for p in module.parameters(recurse=False)),
-            }
-        )
+        row = {
+            "layer": type(module).__name__,
+            "output": tuple(out.shape[1:]),
+            "parameters": sum(p.numel() for p in module.parameters(recurse=False)),
+        }
+        for name in ("kernel_size", "stride"):
+            if hasattr(module, name):
+                value = getattr(module, name)
+                row[name.split("_")[0]] = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+        rows.append(row)
 
     for m in model.modules():
         if not list(m.children()) and not isinstance(m, nn.Dropout):

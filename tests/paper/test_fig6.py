@@ -5,6 +5,10 @@ from usvlib.dataset import load_dataset
 from usvlib.paper import fig6
 from usvlib.paper.study import load_study
 
+from conftest import SHARED_TRAINING
+
+pytestmark = SHARED_TRAINING  # notebook 06's test reuses what these train
+
 
 @pytest.fixture(scope="module")
 def result(quick_dataset):

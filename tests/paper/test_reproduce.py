@@ -10,6 +10,8 @@ from PIL import Image
 from usvlib.errors import DatasetError, NotebookError
 from usvlib.paper import reproduce
 
+from conftest import SHARED_TRAINING
+
 
 def _assert_drawn(path):
     """A figure that exists is not enough: it must hold a drawing (many colours, ink on the page)."""
@@ -70,6 +72,7 @@ def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, m
     assert numbers["fig2.duration.p_holm"]["value"] < 0.05
 
 
+@SHARED_TRAINING
 def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
@@ -187,6 +190,7 @@ def test_the_numbers_file_starts_with_the_headline_and_a_run_leaves_the_readme_a
     assert "README" not in inspect.getsource(reproduce.run)  # the README is written by people only
 
 
+@SHARED_TRAINING
 def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     from usvlib.paper.results import ANALYSED_LAYERS
 
@@ -207,6 +211,7 @@ def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
         _assert_drawn(out / "figures" / f"{name}.png")
 
 
+@SHARED_TRAINING
 def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"
@@ -225,6 +230,7 @@ def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
         assert im.n_frames == 36
 
 
+@SHARED_TRAINING
 def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypatch, trained_cache):
     monkeypatch.setenv("USVLIB_CACHE", str(trained_cache))
     out = tmp_path / "run"

@@ -394,14 +394,18 @@ class NotebookContext:
             animation.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi)
         return path
 
-    def save_figure(self, fig, name: str, *, dpi: int = 150) -> Path:
-        """Save ``fig`` as ``figures/<name>.png`` atomically and return its path; a figure of
-        synthetic data that does not say so yet is marked "synthetic data" in its corner."""
+    def save_figure(self, fig, name: str, *, dpi: int = 150, pdf: bool = False) -> Path:
+        """Save ``fig`` as ``figures/<name>.png`` (and ``.pdf`` for print) atomically and return the
+        PNG's path; a figure of synthetic data that does not say so yet is marked "synthetic data"
+        in its corner."""
         if self.label == "synthetic" and not _says_synthetic(fig):
             fig.text(0.995, 0.005, "synthetic data", ha="right", va="bottom", fontsize=8, color="#555555")
         path = self.figures_dir / f"{name}.png"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+        if pdf:
+            with atomic_path(path.with_suffix(".pdf")) as tmp:
+                fig.savefig(tmp, format="pdf", bbox_inches="tight")
         return path
 
 

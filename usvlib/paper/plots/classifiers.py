@@ -9,78 +9,98 @@ import pandas as pd
 from usvlib.paper.plots.style import GROUP_COLORS
 
 
-def model_comparison(
-    table: pd.DataFrame, *, reference: dict | None = None, title: str = "", ylabel: str = "balanced accuracy"
-) -> plt.Figure:
-    """Bars of the mean per model, real and shuffled labels side by side.
+def draw_accuracy_bars(
+    ax,
+    table: pd.DataFrame,
+    *,
+    chance: float = 0.5,
+    paper: dict | None = None,
+    reference: dict | None = None,
+    ylabel: str = "balanced accuracy",
+) -> None:
+    """Bars of each model's accuracy, real and shuffled labels side by side, from 0.
 
-    ``table`` has ``model``, ``mean``, ``sd`` and optionally ``labels`` ("real"/"shuffled")
-    and ``ci_low``/``ci_high``. Error bars: the 95 % interval over animals where the table has
-    one, else ± SD over folds; which one is said in the axis' label. ``reference`` draws
-    horizontal lines (e.g. ``{"oracle": 0.84, "paper DNN": 0.767}``).
+    ``table``: ``model``, ``mean``, ``sd`` and optionally ``labels`` ("real"/"shuffled") and
+    ``ci_low``/``ci_high``. Error bars: the 95 % interval over animals where the table has one,
+    else ± SD over folds (the y label says which). ``paper``: model -> the paper's value, drawn as
+    a black diamond on the model's real bar; ``reference``: name -> value, horizontal lines;
+    chance a grey line.
     """
     t = table.copy()
     if "labels" not in t:
         t["labels"] = "real"
     models = list(dict.fromkeys(t.model))
-    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(models)), 3.4))
     with_ci = "ci_low" in t and t.ci_low.notna().any()
     for j, (lab, color) in enumerate((("real", "#3466a5"), ("shuffled", "#b0b7c0"))):
         part = t[t.labels == lab].set_index("model").reindex(models)
-        if part["mean"].notna().any():
-            if with_ci:
-                err = np.vstack([part["mean"] - part.ci_low, part.ci_high - part["mean"]])
-                # rows without an interval (the breaks control's labels are per USV): no bar at all,
-                # not a flat cap that reads as an interval of zero width
-                err = np.where(np.isfinite(err), np.maximum(err, 0), np.nan)
-            else:
-                err = part["sd"]
-            ax.bar(
-                np.arange(len(models)) + (j - 0.5) * 0.38,
-                part["mean"],
-                0.38,
-                yerr=err,
-                capsize=3,
-                color=color,
-                label=f"{lab} labels",
-            )
+        if not part["mean"].notna().any():
+            continue
+        if with_ci:
+            err = np.vstack([part["mean"] - part.ci_low, part.ci_high - part["mean"]])
+            # rows without an interval (the breaks control's labels are per USV): no bar at all,
+            # not a flat cap that reads as an interval of zero width
+            err = np.where(np.isfinite(err), np.maximum(err, 0), np.nan)
+        else:
+            err = part["sd"]
+        x = np.arange(len(models)) + (j - 0.5) * 0.38
+        ax.bar(x, part["mean"], 0.38, yerr=err, capsize=3, color=color, label=f"{lab} labels")
+    for i, model in enumerate(models):
+        value = (paper or {}).get(model)
+        if value is not None:
+            ax.plot(i - 0.19, value, "D", color="black", ms=5, zorder=4, label="paper (real data)" if i == 0 else None)
     for k, (name, value) in enumerate((reference or {}).items()):
         if value is not None:
             ax.axhline(value, ls=["--", ":", "-."][k % 3], color="k", lw=0.9, label=f"{name}: {100 * value:.0f} %")
-    ax.axhline(0.5, color="grey", lw=0.6)
+    ax.axhline(chance, color="grey", lw=0.8, label=f"chance: {100 * chance:.0f} %")
     ax.set_xticks(range(len(models)))
-    ax.set_xticklabels(models, rotation=15, ha="right", fontsize=8)
-    ax.set_ylim(0.3, 1.0)
+    ax.set_xticklabels(models, rotation=15 if len(models) > 3 else 0, ha="right" if len(models) > 3 else "center")
+    ax.set_ylim(0, 1.0)
     ax.set_ylabel(ylabel + ("\n(bars: 95 % interval over animals)" if with_ci else "\n(bars: ± SD over folds)"))
+
+
+def model_comparison(
+    table: pd.DataFrame, *, reference: dict | None = None, title: str = "", ylabel: str = "balanced accuracy"
+) -> plt.Figure:
+    """:func:`draw_accuracy_bars` as a figure of its own, the legend beside the axes."""
+    models = list(dict.fromkeys(table.model))
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(models)), 3.4))
+    draw_accuracy_bars(ax, table, reference=reference, ylabel=ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
+
+
+def draw_per_animal(ax, per_animal: pd.DataFrame) -> None:
+    """Accuracy on each left-out animal, coloured by group, chance drawn (Fig 3D)."""
+    colors = [GROUP_COLORS.get(g, "grey") for g in per_animal.group]
+    ax.bar(range(len(per_animal)), per_animal.accuracy, color=colors)
+    ax.axhline(0.5, color="grey", lw=0.8)
+    ax.set_xticks(range(len(per_animal)))
+    ax.set_xticklabels(per_animal.animal, rotation=90, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy on the\nleft-out animal")
+    for group in dict.fromkeys(per_animal.group):
+        ax.bar([], [], color=GROUP_COLORS.get(group, "grey"), label=group)
 
 
 def per_animal_bars(per_animal: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """Accuracy on each left-out animal, coloured by group (Fig 3D)."""
+    """:func:`draw_per_animal` as a figure of its own."""
     fig, ax = plt.subplots(figsize=(9, 3))
-    colors = [GROUP_COLORS.get(g, "grey") for g in per_animal.group]
-    ax.bar(range(len(per_animal)), per_animal.accuracy, color=colors)
-    ax.axhline(0.5, color="grey", lw=0.6)
-    ax.set_xticks(range(len(per_animal)))
-    ax.set_xticklabels(per_animal.animal, rotation=90, fontsize=6)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("accuracy on the left-out animal")
+    draw_per_animal(ax, per_animal)
+    ax.legend(fontsize=8, frameon=False)
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
-def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = None) -> plt.Figure:
+def draw_learning_curve(ax, info: dict, *, kept_iteration: int | None = None) -> None:
     """Test accuracy and relative weight change of one fold against training iterations (Fig 3B).
 
     ``info["test_curve"]``: points ``{iteration, epoch, test_accuracy, weight_change}`` (the
     weight change since the previous point); ``kept_iteration`` marks the weights training kept.
     """
     curve = info["test_curve"]
-    fig, ax = plt.subplots(figsize=(6, 3))
     it = np.array([c["iteration"] for c in curve])
     ax.plot(it, [c["test_accuracy"] for c in curve], "-", color="#3466a5", label="test accuracy (balanced)")
     if kept_iteration is not None:
@@ -88,49 +108,74 @@ def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = 
     ends = np.cumsum(info.get("iterations_per_epoch") or [])
     if len(ends) and info.get("val"):
         ax.plot(ends, info["val"], "s", color="#7a9cc6", ms=4, label="validation at epoch end")
+    ax.axhline(0.5, color="grey", lw=0.8)
     ax.set_xlabel("iteration (weight updates)")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0.3, 1)
+    ax.set_ylabel("balanced accuracy")
+    ax.set_ylim(0, 1)
     ax2 = ax.twinx()
-    ax2.plot(it, [c["weight_change"] for c in curve], "-", color="#c8366b", lw=0.8)
-    ax2.set_ylabel("relative weight change\nbetween points", color="#c8366b")
-    ax.legend(loc="lower right", fontsize=7)
+    ax2.plot(it, [c["weight_change"] for c in curve], "-", color="#8a8a8a", lw=0.8)
+    ax2.set_ylabel("relative weight change\nbetween points", color="#6a6a6a")
+    ax2.spines["right"].set_visible(True)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+
+
+def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = None) -> plt.Figure:
+    """:func:`draw_learning_curve` as a figure of its own."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    draw_learning_curve(ax, info, kept_iteration=kept_iteration)
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
+def filter_mosaic(weights: np.ndarray, *, cols: int = 16) -> tuple[np.ndarray, int]:
+    """The first convolution's kernels tiled into one image, a block of rows per input channel,
+    tiles one NaN pixel apart; returns (image, rows of tiles per channel)."""
+    weights = np.asarray(weights, float)
+    if weights.ndim == 3:
+        weights = weights[:, None]
+    n, n_channels, kh, kw = weights.shape
+    cols = min(n, cols)
+    per_channel = int(np.ceil(n / cols))
+    image = np.full((n_channels * per_channel * (kh + 1) - 1, cols * (kw + 1) - 1), np.nan)
+    for c in range(n_channels):  # loops over kernels (tens), not pixels
+        for i in range(n):
+            r, q = c * per_channel + i // cols, i % cols
+            image[r * (kh + 1) : r * (kh + 1) + kh, q * (kw + 1) : q * (kw + 1) + kw] = weights[i, c]
+    return image, per_channel
+
+
+def draw_filters(ax, weights: np.ndarray, *, channel_names: list[str] | None = None) -> None:
+    """The first convolution's kernels (Fig 3C) as one mosaic, square pixels, a colour bar-free
+    diverging map centred on 0; a row block per input channel, named by ``channel_names``."""
+    weights = np.asarray(weights)
+    n_channels = 1 if weights.ndim == 3 else weights.shape[1]
+    image, per_channel = filter_mosaic(weights)
+    lim = float(np.nanmax(np.abs(image))) or 1.0
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+    ax.imshow(image, cmap=cmap, vmin=-lim, vmax=lim, origin="upper", interpolation="nearest")
+    kh = weights.shape[-2]
+    ax.set_xticks([])
+    if n_channels > 1:
+        names = channel_names if channel_names and len(channel_names) == n_channels else None
+        names = names or [f"input {c + 1}" for c in range(n_channels)]
+        centres = [(c * per_channel + per_channel / 2) * (kh + 1) - 1 for c in range(n_channels)]
+        ax.set_yticks(centres)
+        ax.set_yticklabels(names, fontsize=8)
+    else:
+        ax.set_yticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
 def filters(
     weights: np.ndarray, *, title: str = "First-layer filters", channel_names: list[str] | None = None
 ) -> plt.Figure:
-    """The first convolution's kernels (Fig 3C): (filters, height, width), or (filters, input
-    channels, height, width) with a row of kernels per input channel, named by
-    ``channel_names`` (ignored for one channel)."""
-    weights = np.asarray(weights)
-    if weights.ndim == 3:
-        weights = weights[:, None]
-    n, n_channels = weights.shape[:2]
-    if n_channels == 1:
-        names = []
-    elif channel_names is not None and len(channel_names) == n_channels:
-        names = list(channel_names)
-    else:
-        names = [f"input {c + 1}" for c in range(n_channels)]
-    cols = min(n, 16)
-    rows_per_channel = int(np.ceil(n / cols))
-    rows = rows_per_channel * n_channels
-    fig, axes = plt.subplots(rows, cols, figsize=(0.8 * cols, 0.9 * rows + 0.4), squeeze=False)
-    lim = float(np.abs(weights).max()) or 1.0
-    for c in range(n_channels):
-        block = axes[c * rows_per_channel : (c + 1) * rows_per_channel].flat
-        for ax, w in zip(block, weights[:, c], strict=False):
-            ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower")
-        if names:
-            axes[c * rows_per_channel, 0].set_ylabel(names[c], fontsize=7)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title, fontsize=9)
+    """:func:`draw_filters` as a figure of its own."""
+    image, _ = filter_mosaic(weights)
+    fig, ax = plt.subplots(figsize=(min(12, 0.08 * image.shape[1] + 1.5), 0.08 * image.shape[0] + 0.8))
+    draw_filters(ax, weights, channel_names=channel_names)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
 

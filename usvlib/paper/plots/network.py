@@ -6,11 +6,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
 
 
 def _letter(ax, letter: str, *, x: float = -0.12) -> None:
-    ax.text(x, 1.06, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom")
+    panel_letter(ax, letter, x=x, y=1.06)
 
 
 def _by_layer(ax, table: pd.DataFrame, column: str, colors: dict, *, ylabel: str, title: str) -> None:

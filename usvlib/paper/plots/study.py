@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from usvlib.paper.plots.style import SEX_COLORS
+from usvlib.paper.plots.style import SEX_COLORS, panel_letter, synthetic_mark
 
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
 _UNIT_SCALE = {"s": (1e3, "ms"), "Hz": (1e-3, "kHz")}
@@ -21,12 +21,12 @@ def group_colors(classes) -> dict:
 
 
 def _letter(ax, letter: str) -> None:
-    ax.text(-0.14, 1.06, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom", ha="left")
+    panel_letter(ax, letter, x=-0.14, y=1.06)
 
 
 def _mark(fig, label: str) -> None:
     if label:
-        fig.text(0.995, 0.005, label, ha="right", va="bottom", fontsize=8, color="#555555")
+        synthetic_mark(fig, data=label)
 
 
 def property_differences(

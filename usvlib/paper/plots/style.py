@@ -17,12 +17,30 @@ def apply_style() -> None:
             "axes.spines.right": False,
             "axes.titlesize": 10,
             "axes.labelsize": 9,
-            "xtick.labelsize": 8,
-            "ytick.labelsize": 8,
-            "legend.fontsize": 8,
+            "xtick.labelsize": MIN_FONT_PT,
+            "ytick.labelsize": MIN_FONT_PT,
+            "legend.fontsize": MIN_FONT_PT,
+            "image.cmap": SPECTROGRAM_CMAP,
             "font.family": "DejaVu Sans",
         }
     )
+
+
+SPECTROGRAM_CMAP = "magma"
+"""The colour map of every spectrogram (dark: quiet), with a colour bar in dB where levels matter."""
+
+MIN_FONT_PT = 8
+"""No text smaller than this at the printed size."""
+
+
+def panel_letter(ax, letter: str, *, x: float = -0.12, y: float = 1.04) -> None:
+    """The panel's letter (A, B, ...) at its top left corner, outside the axes."""
+    ax.text(x, y, letter, transform=ax.transAxes, fontsize=13, fontweight="bold", va="bottom", ha="left")
+
+
+def synthetic_mark(fig, *, data: str = "synthetic data") -> None:
+    """Say in the figure's bottom right corner what the data are ("synthetic data")."""
+    fig.text(0.995, 0.003, data, ha="right", va="bottom", fontsize=MIN_FONT_PT, color="#555555")
 
 
 def identity_text(stats: dict) -> str:

@@ -1,0 +1,118 @@
+"""The assembled figures are figures: their panels and letters, nothing blank, text inside the
+canvas, on tiny inputs."""
+
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+
+from usvlib.models.cnn import CallCNN
+from usvlib.netinfo import describe, first_layer_filters
+from usvlib.paper.plots import schematics
+from usvlib.paper.plots.figure3 import figure3, figure3_supplement
+
+
+def _letters(fig) -> list[str]:
+    found = [t.get_text() for t in fig.findobj(Text) if t.get_fontweight() == "bold" and len(t.get_text()) == 1]
+    return sorted(set(found))
+
+
+def _texts_inside(fig) -> None:
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        extent = t.get_window_extent(renderer)
+        # a tight bounding box when saved: every text must at least not run far off the canvas
+        assert extent.x0 > box.x0 - 0.15 * box.width and extent.x1 < box.x1 + 0.15 * box.width, t.get_text()
+        assert t.get_fontsize() >= 8, (t.get_text(), t.get_fontsize())
+
+
+def _not_blank(fig) -> None:
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+    assert (pixels.mean(axis=2) < 230).mean() > 0.02
+
+
+def _fake_fig3():
+    rng = np.random.default_rng(0)
+    animals = [f"Rfem_{i}" for i in range(3)] + [f"Rmale_{i}" for i in range(3)]
+    curve = [
+        {"iteration": i, "epoch": 0, "test_accuracy": 0.5 + 0.04 * i, "weight_change": 0.1 / (i + 1)} for i in range(8)
+    ]
+    rows = []
+    for model, mean in (("DNN", 0.7), ("ridge", 0.52), ("SVM", 0.6), ("DNN, breaks (control)", 0.75)):
+        rows.append(
+            {"model": model, "labels": "real", "mean": mean, "sd": 0.05, "ci_low": mean - 0.06, "ci_high": mean + 0.06}
+        )
+        rows.append({"model": model, "labels": "shuffled", "mean": 0.5, "sd": 0.03, "ci_low": 0.46, "ci_high": 0.54})
+    rows.append(
+        {"model": "boosting (reference)", "labels": "real", "mean": 0.7, "sd": 0.05, "ci_low": 0.65, "ci_high": 0.75}
+    )
+    return SimpleNamespace(
+        example_fold="Rfem_0",
+        dnn=SimpleNamespace(
+            infos={"Rfem_0": {"test_curve": curve, "iterations_per_epoch": [4, 4], "val": [0.6, 0.62]}}
+        ),
+        per_animal=pd.DataFrame(
+            {"animal": animals, "group": ["female"] * 3 + ["male"] * 3, "accuracy": rng.uniform(0.5, 0.9, 6)}
+        ),
+        male_vs_female={"p": 0.4},
+        table=pd.DataFrame(rows),
+        sex_on_breaks_folds=0.69,
+    )
+
+
+def test_fig3_has_the_papers_six_panels_and_its_supplement_is_apart():
+    net = CallCNN()
+    out = _fake_fig3()
+    fig = figure3(
+        out,
+        layers=describe(net),
+        input_shape=net.input_shape,
+        filters=first_layer_filters(net).detach().numpy(),
+        channel_names=["fundamental", "2nd harmonic"],
+        kept_iteration=5,
+        paper={"DNN": 0.767, "ridge": 0.507, "SVM": 0.562},
+        network_name="CallCNN",
+        data_label="synthetic data",
+    )
+    assert _letters(fig) == list("ABCDEF")
+    assert sorted(ax.get_label() for ax in fig.axes if ax.get_label() and ax.get_label() in "ABCDEF") == list("ABCDEF")
+    e = next(ax for ax in fig.axes if ax.get_label() == "E")
+    assert e.get_ylim()[0] == 0 and "95 % interval over animals" in e.get_ylabel()
+    legend = [t.get_text() for t in e.get_legend().get_texts()]
+    assert "paper (real data)" in legend and any(t.startswith("chance") for t in legend)
+    assert any("synthetic data" in t.get_text() for t in fig.findobj(Text))
+    _not_blank(fig)
+    _texts_inside(fig)
+    supplement = figure3_supplement(out, reference={"Bayes-optimal (synthetic)": 0.84}, data_label="synthetic data")
+    assert "not in the paper" in supplement.axes[0].get_title()
+    _not_blank(supplement)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kind", ["spectrogram_to_property", "properties_to_sex", "semiconvolutional"])
+def test_schematics_draw_something(kind):
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3))
+    schematics.recording_setup(axes[0])
+    schematics.three_relations(axes[1])
+    schematics.property_networks(axes[2], kind)
+    net = CallCNN()
+    schematics.architecture(axes[3], describe(net), input_shape=net.input_shape)
+    texts = " ".join(t.get_text() for t in axes[3].texts)
+    assert "conv 3×3 /2" in texts and "FC" in texts and "batch normalisation" in texts
+    _not_blank(fig)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="kind must be"):
+        schematics.property_networks(plt.gca(), "nonsense")
