@@ -124,10 +124,12 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
     # identity: 17 animals, chance 6 %: individual signatures are learnt
     assert numbers["fig5.identity.accuracy"]["value"] > 2 / 17
     for name in (
-        "fig3_models",
-        "fig3_per_animal",
-        "fig3_learning_curve",
-        "fig3_filters",
+        "fig3",
+        "fig3_supplement",
+        "panels/fig3_models",
+        "panels/fig3_per_animal",
+        "panels/fig3_learning_curve",
+        "panels/fig3_filters",
         "fig4_property_networks",
         "fig4_properties_to_sex",
         "fig4_ridge_weights",
@@ -135,6 +137,7 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
         "fig5_identity",
     ):
         _assert_drawn(out / "figures" / f"{name}.png")
+    assert (out / "figures" / "fig3.pdf").stat().st_size > 10_000  # for print
 
 
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_dataset):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
-from usvlib.paper.plots.style import GROUP_COLORS
+from usvlib.paper.plots.style import ACCURACY_COLOR, CONTROL_COLOR, GROUP_COLORS, WEIGHT_COLOR
 
 
 def draw_accuracy_bars(
@@ -31,7 +32,7 @@ def draw_accuracy_bars(
         t["labels"] = "real"
     models = list(dict.fromkeys(t.model))
     with_ci = "ci_low" in t and t.ci_low.notna().any()
-    for j, (lab, color) in enumerate((("real", "#3466a5"), ("shuffled", "#b0b7c0"))):
+    for j, (lab, color) in enumerate((("real", ACCURACY_COLOR), ("shuffled", CONTROL_COLOR))):
         part = t[t.labels == lab].set_index("model").reindex(models)
         if not part["mean"].notna().any():
             continue
@@ -80,15 +81,16 @@ def draw_per_animal(ax, per_animal: pd.DataFrame) -> None:
     ax.set_xticklabels(per_animal.animal, rotation=90, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy on the\nleft-out animal")
-    for group in dict.fromkeys(per_animal.group):
-        ax.bar([], [], color=GROUP_COLORS.get(group, "grey"), label=group)
+    handles = [Patch(color=GROUP_COLORS.get(g, "grey"), label=g) for g in dict.fromkeys(per_animal.group)]
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left", ncol=len(handles))
+    ax.set_ylim(0, 1.12)  # room for the legend above the bars
+    ax.set_yticks(np.linspace(0, 1, 6))
 
 
 def per_animal_bars(per_animal: pd.DataFrame, *, title: str = "") -> plt.Figure:
     """:func:`draw_per_animal` as a figure of its own."""
     fig, ax = plt.subplots(figsize=(9, 3))
     draw_per_animal(ax, per_animal)
-    ax.legend(fontsize=8, frameon=False)
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -102,19 +104,19 @@ def draw_learning_curve(ax, info: dict, *, kept_iteration: int | None = None) ->
     """
     curve = info["test_curve"]
     it = np.array([c["iteration"] for c in curve])
-    ax.plot(it, [c["test_accuracy"] for c in curve], "-", color="#3466a5", label="test accuracy (balanced)")
+    ax.plot(it, [c["test_accuracy"] for c in curve], "-", color=ACCURACY_COLOR, label="test accuracy (balanced)")
     if kept_iteration is not None:
         ax.axvline(kept_iteration, color="k", ls="--", lw=0.9, label=f"kept: iteration {kept_iteration}")
     ends = np.cumsum(info.get("iterations_per_epoch") or [])
     if len(ends) and info.get("val"):
-        ax.plot(ends, info["val"], "s", color="#7a9cc6", ms=4, label="validation at epoch end")
+        ax.plot(ends, info["val"], "s", color="#777777", ms=4, label="validation at epoch end")
     ax.axhline(0.5, color="grey", lw=0.8)
     ax.set_xlabel("iteration (weight updates)")
     ax.set_ylabel("balanced accuracy")
     ax.set_ylim(0, 1)
     ax2 = ax.twinx()
-    ax2.plot(it, [c["weight_change"] for c in curve], "-", color="#8a8a8a", lw=0.8)
-    ax2.set_ylabel("relative weight change\nbetween points", color="#6a6a6a")
+    ax2.plot(it, [c["weight_change"] for c in curve], "-", color=WEIGHT_COLOR, lw=0.9)
+    ax2.set_ylabel("relative weight change\nbetween points", color=WEIGHT_COLOR)
     ax2.spines["right"].set_visible(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
 
@@ -128,14 +130,15 @@ def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = 
     return fig
 
 
-def filter_mosaic(weights: np.ndarray, *, cols: int = 16) -> tuple[np.ndarray, int]:
+def filter_mosaic(weights: np.ndarray, *, cols: int | None = None) -> tuple[np.ndarray, int]:
     """The first convolution's kernels tiled into one image, a block of rows per input channel,
-    tiles one NaN pixel apart; returns (image, rows of tiles per channel)."""
+    tiles one NaN pixel apart (``cols`` tiles a row; default: a near-square mosaic); returns
+    (image, rows of tiles per channel)."""
     weights = np.asarray(weights, float)
     if weights.ndim == 3:
         weights = weights[:, None]
     n, n_channels, kh, kw = weights.shape
-    cols = min(n, cols)
+    cols = min(n, cols or int(np.ceil(np.sqrt(n * n_channels))))
     per_channel = int(np.ceil(n / cols))
     image = np.full((n_channels * per_channel * (kh + 1) - 1, cols * (kw + 1) - 1), np.nan)
     for c in range(n_channels):  # loops over kernels (tens), not pixels

@@ -74,37 +74,38 @@ def figure3(
     matplotlib.figure.Figure
         Its panel axes carry their letter in ``ax.get_label()``.
     """
-    fig = plt.figure(figsize=(12, 10.5))
-    grid = fig.add_gridspec(3, 3, height_ratios=[0.55, 1, 1], hspace=0.75, wspace=0.45)
-    ax = fig.add_subplot(grid[0, :], label="A")
+    fig = plt.figure(figsize=(12, 9.5))
+    outer = fig.add_gridspec(3, 1, height_ratios=[0.32, 1, 1], hspace=0.55)
+    middle = outer[1].subgridspec(1, 2, width_ratios=[1.9, 1], wspace=0.35)
+    bottom = outer[2].subgridspec(1, 3, wspace=0.5)
+    ax = fig.add_subplot(outer[0], label="A")
     architecture(ax, layers, input_shape=input_shape, title=network_name)
-    panel_letter(ax, "A", x=-0.04)
+    panel_letter(ax, "A", x=-0.04, y=0.85)
 
-    ax = fig.add_subplot(grid[1, :2], label="B")
+    ax = fig.add_subplot(middle[0], label="B")
     info = out.dnn.infos[out.example_fold]
     draw_learning_curve(ax, info, kept_iteration=kept_iteration)
     ax.set_title(f"left-out animal {out.example_fold}", fontsize=9)
-    panel_letter(ax, "B", x=-0.08)
+    panel_letter(ax, "B", x=-0.1)
 
-    ax = fig.add_subplot(grid[1, 2], label="C")
+    ax = fig.add_subplot(middle[1], label="C")
     draw_filters(ax, filters, channel_names=channel_names)
     ax.set_title("first-layer filters", fontsize=9)
-    panel_letter(ax, "C", x=-0.3)
+    panel_letter(ax, "C", x=-0.25)
 
-    ax = fig.add_subplot(grid[2, 0], label="D")
+    ax = fig.add_subplot(bottom[0], label="D")
     draw_per_animal(ax, out.per_animal)
     p = out.male_vs_female.get("p")
     ax.set_title(f"per left-out animal (♀ vs ♂: p = {p:.2g})" if p is not None else "per left-out animal", fontsize=9)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
     panel_letter(ax, "D", x=-0.3)
 
-    ax = fig.add_subplot(grid[2, 1], label="E")
+    ax = fig.add_subplot(bottom[1], label="E")
     draw_accuracy_bars(ax, out.table[out.table.model.isin(PAPER_MODELS)], paper=paper)
     ax.set_title("sex, leave one animal out", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     panel_letter(ax, "E", x=-0.3)
 
-    ax = fig.add_subplot(grid[2, 2], label="F")
+    ax = fig.add_subplot(bottom[2], label="F")
     draw_accuracy_bars(ax, _breaks_table(out), ylabel="balanced accuracy")
     ax.set_title("breaks control", fontsize=9)
     panel_letter(ax, "F", x=-0.3)

@@ -109,13 +109,13 @@ def architecture(ax, layers: list[dict], *, input_shape: tuple, output: str = "P
     for i, text in enumerate(items):
         x = 0.02 + i * width
         face = "#f3f3f3" if i in (0, n - 1) else ("#e6eef8" if text.startswith(("conv", "max")) else "#eef6ea")
-        _box(ax, x + 0.006, 0.28, width - 0.022, 0.5, text, face=face, fontsize=8)
+        _box(ax, x + 0.012, 0.3, width - 0.04, 0.5, text, face=face, fontsize=8)
         if i < n - 1:
-            _arrow(ax, (x + width - 0.016, 0.53), (x + width + 0.006, 0.53))
+            _arrow(ax, (x + width - 0.026, 0.55), (x + width + 0.01, 0.55))
     note = "each convolution and FC layer followed by batch normalisation and ReLU" if has_bn else ""
-    ax.text(0.5, 0.12, note, ha="center", va="center", fontsize=8, color="#444444")
+    ax.text(0.5, 0.08, note, ha="center", va="center", fontsize=8, color="#444444")
     if title:
-        ax.text(0.5, 0.95, title, ha="center", va="top", fontsize=9)
+        ax.text(0.5, 1.02, title, ha="center", va="bottom", fontsize=9)
     return ax
 
 

@@ -6,6 +6,12 @@ import matplotlib.pyplot as plt
 
 SEX_COLORS = {"female": "#c8366b", "male": "#2f6db5"}
 GROUP_COLORS = {**SEX_COLORS, "cortexless": "#e08a1e", "control": "#4f9a5a"}
+ACCURACY_COLOR = "#3b3b3b"
+"""A classifier's accuracy with real labels (blue and red are the sexes')."""
+CONTROL_COLOR = "#bdbdbd"
+"""A shuffled-label control."""
+WEIGHT_COLOR = "#8c6d31"
+"""Fig 3B's second axis: the weights' change."""
 
 
 def apply_style() -> None:
