@@ -116,3 +116,32 @@ def test_schematics_draw_something(kind):
     plt.close(fig)
     with pytest.raises(ValueError, match="kind must be"):
         schematics.property_networks(plt.gca(), "nonsense")
+
+
+def test_fig2_has_nine_lettered_panels_with_units_and_the_sex_colours():
+    from usvlib.paper.plots import property_distributions
+    from usvlib.paper.plots.style import SEX_COLORS
+    from usvlib.properties import PAPER_PROPERTIES
+    from usvlib.stats import group_differences
+
+    rng = np.random.default_rng(1)
+    n = 60
+    table = pd.DataFrame({"sex": ["female"] * n + ["male"] * n})
+    for p in PAPER_PROPERTIES:
+        if p.classes:
+            table[p.table_column] = rng.choice(p.classes, 2 * n)
+        else:
+            table[p.table_column] = rng.normal(0.05 if p.table_unit == "s" else 70_000.0, 0.01, 2 * n).clip(0)
+    differences = group_differences(table)
+    fig = property_distributions(table, differences)
+    panels = [ax for ax in fig.axes if ax.get_label() and ax.get_label() in "ABCDEFGHI"]
+    assert [ax.get_label() for ax in panels] == list("ABCDEFGHI") and _letters(fig) == list("ABCDEFGHI")
+    by_label = {ax.get_label(): ax for ax in panels}
+    assert by_label["A"].get_ylabel() == "duration (ms)" and by_label["B"].get_ylabel() == "mean frequency (kHz)"
+    assert all("p = " in ax.get_title() and "δ = " in ax.get_title() for ax in panels)
+    colours = {tuple(np.round(p.get_facecolor()[:3], 2)) for ax in panels for p in ax.patches}
+    expected = {tuple(np.round(matplotlib.colors.to_rgb(c), 2)) for c in SEX_COLORS.values()}
+    assert expected <= colours
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)

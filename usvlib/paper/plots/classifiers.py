@@ -118,7 +118,7 @@ def draw_learning_curve(ax, info: dict, *, kept_iteration: int | None = None) ->
     ax2.plot(it, [c["weight_change"] for c in curve], "-", color=WEIGHT_COLOR, lw=0.9)
     ax2.set_ylabel("relative weight change\nbetween points", color=WEIGHT_COLOR)
     ax2.spines["right"].set_visible(True)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="center right", fontsize=8, framealpha=0.85, edgecolor="none")
 
 
 def learning_curve(info: dict, *, title: str = "", kept_iteration: int | None = None) -> plt.Figure:

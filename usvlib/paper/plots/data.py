@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from usvlib.audio import read_audio
-from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
 from usvlib.spectrogram import stft_magnitude
 
 
@@ -264,35 +264,94 @@ def detection_scores(clips: pd.DataFrame) -> plt.Figure:
 # Fig 2: properties by sex
 
 
-def property_distributions(table: pd.DataFrame, differences: pd.DataFrame, *, group: str = "sex") -> plt.Figure:
-    """Box plots of each property by group, with the rank-sum test's adjusted p-value."""
+_DISPLAY_SCALE = {"s": (1e3, "ms"), "Hz": (1e-3, "kHz")}
+
+
+def property_distributions(
+    table: pd.DataFrame,
+    differences: pd.DataFrame,
+    *,
+    group: str = "sex",
+    automatic: bool = False,
+    title: str = "",
+) -> plt.Figure:
+    """Fig 2 A-I: each property by sex, a box plot over a violin of its distribution (for a label
+    of a few levels, the share of USVs at each level), the rank-sum test's Holm-corrected p,
+    Cliff's delta (male against female) and what the paper found.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per USV with ``group`` and the columns ``differences.column`` names.
+    differences : DataFrame
+        ``stats.group_differences``.
+    group : str
+    automatic : bool
+        The values are usvlib's estimates, not a labeller's: the units are usvlib's columns'.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per property, labelled A, B, ... (``ax.get_label()``).
+    """
+    from usvlib.properties import PAPER_PROPERTIES
+
+    by_name = {p.name: p for p in PAPER_PROPERTIES}
     n = len(differences)
     cols = 3
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(10.5, 3.0 * rows), squeeze=False)
     groups = [g for g in ("female", "male") if g in set(table[group])]
-    for ax, row in zip(axes.flat, differences.itertuples(), strict=False):
-        data = [table.loc[table[group] == g, row.column].dropna() for g in groups]
+    for i, (ax, row) in enumerate(zip(axes.flat, differences.itertuples(), strict=False)):
+        prop = by_name.get(row.property)
+        unit = "" if prop is None else (prop.unit if automatic else prop.table_unit)
+        scale, unit = _DISPLAY_SCALE.get(unit, (1.0, unit))
+        data = [table.loc[table[group] == g, row.column].dropna().to_numpy(float) * scale for g in groups]
         if table[row.column].nunique() <= 5:  # a label: the share of each value
-            values = sorted(table[row.column].dropna().unique())
+            values = sorted(table[row.column].dropna().unique() * scale)
             width = 0.8 / len(groups)
             for j, (g, d) in enumerate(zip(groups, data, strict=True)):
                 share = [np.mean(d == v) for v in values]
                 ax.bar(np.arange(len(values)) + (j - 0.5) * width, share, width, color=SEX_COLORS.get(g), label=g)
             ax.set_xticks(range(len(values)))
             ax.set_xticklabels([f"{v:g}" for v in values])
+            ax.set_xlabel(prop.axis_label() if prop is not None and not automatic else row.label)
             ax.set_ylabel("share of USVs")
+            ax.set_ylim(0, 1)
         else:
-            parts = ax.boxplot(data, tick_labels=groups, showfliers=False, patch_artist=True, widths=0.6)
+            violins = ax.violinplot(data, positions=range(len(groups)), showextrema=False, widths=0.85)
+            for body, g in zip(violins["bodies"], groups, strict=True):
+                body.set_facecolor(SEX_COLORS.get(g, "grey"))
+                body.set_alpha(0.25)
+            parts = ax.boxplot(data, positions=range(len(groups)), showfliers=False, patch_artist=True, widths=0.3)
             for patch, g in zip(parts["boxes"], groups, strict=True):
                 patch.set_facecolor(SEX_COLORS.get(g, "grey"))
-                patch.set_alpha(0.6)
-        star = "*" if row.significant else "n.s."
-        ax.set_title(f"{row.label}: p = {row.p_holm:.2g} ({star}); paper: {row.paper}", fontsize=8)
+                patch.set_alpha(0.8)
+            for median in parts["medians"]:
+                median.set_color("black")
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels(groups)
+            ax.set_ylabel(f"{row.label} ({unit})" if unit else row.label)
+        star = "differs" if row.significant else "n.s."
+        paper = f"\npaper: {row.paper}" if row.paper else ""
+        ax.set_title(f"p = {row.p_holm:.2g} ({star}), δ = {row.cliffs_delta:+.2f}{paper}", fontsize=8)
+        ax.set_label("ABCDEFGHI"[i] if i < 9 else "")
+        panel_letter(ax, "ABCDEFGHI"[i] if i < 9 else "", x=-0.22, y=1.02)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7) if table[differences.column.iloc[0]].nunique() <= 5 else None
-    fig.tight_layout()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=SEX_COLORS[g]) for g in groups]
+    fig.legend(handles, groups, loc="upper right", ncol=len(groups), frameon=False, fontsize=9)
+    what = "usvlib's automatic estimates" if automatic else "the per-USV table's values (a labeller's for D-I)"
+    fig.suptitle(
+        title
+        or f"Fig 2. The nine properties by sex: {what}; Wilcoxon rank-sum over USVs, Holm over the nine; "
+        "δ: Cliff's delta, male against female",
+        fontsize=9,
+        x=0.02,
+        ha="left",
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
