@@ -1,6 +1,7 @@
 """The assembled figures are figures: their panels and letters, nothing blank, text inside the
 canvas, on tiny inputs."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
@@ -142,6 +143,54 @@ def test_fig2_has_nine_lettered_panels_with_units_and_the_sex_colours():
     colours = {tuple(np.round(p.get_facecolor()[:3], 2)) for ax in panels for p in ax.patches}
     expected = {tuple(np.round(matplotlib.colors.to_rgb(c), 2)) for c in SEX_COLORS.values()}
     assert expected <= colours
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)
+
+
+def test_typical_examples_are_loud_enough_central_and_from_different_animals():
+    from usvlib.paper.examples import typical_examples
+
+    table = pd.DataFrame(
+        {
+            "usv": range(8),
+            "animal": ["a", "a", "a", "b", "b", "c", "c", "c"],
+            "sex": ["female"] * 8,
+            "duration_s": [0.05, 0.05, 0.3, 0.05, 0.051, 0.049, 0.05, 0.05],
+            "mean_freq_hz": [70e3, 70e3, 40e3, 70e3, 71e3, 69e3, 70e3, 70e3],
+            "detector_score": [5.0, 4.0, 9.0, 3.0, 6.0, 1.0, 2.0, 7.0],
+            "image_did_not_fit": [False, False, False, False, False, False, False, True],
+        }
+    )
+    chosen = typical_examples(table, "sex", per_value=3)
+    # usv 7 does not fit the canvas, 5 and 6 are below the median score, 2 is far from typical;
+    # of the rest, one per animal before a second: 0 (a) and 4 (b) before 1 (a again)
+    assert chosen.usv.tolist() == [0, 4, 1] and set(chosen._value) == {"female"}
+    assert typical_examples(table, "sex", per_value=3).equals(chosen)  # no randomness
+
+
+def test_fig1_has_the_papers_five_panels(tmp_path):
+    from usvlib.paper.plots.figure1 import figure1
+
+    rng = np.random.default_rng(0)
+    image = rng.random((100, 100)).astype(np.float32)
+    clip = Path(__file__).parents[1] / "fixtures" / "amvoc" / "1" / "rec_1.wav"
+    calls = pd.DataFrame({"onset_s": [0.1, 0.5], "offset_s": [0.15, 0.6]})
+    fig = figure1(
+        examples={"female": [(image, "f1"), (image, "f2")], "male": [(image, "m1"), (image, "m2")]},
+        segmentation={"path": str(clip), "t0_s": 0.0, "t1_s": 1.0, "detected": calls, "truth": calls, "title": "x"},
+        label_examples=[("peaks", 0, image), ("peaks", 1, image), ("tremolo", 1, image)],
+        labels_are_human=True,
+        rate_khz=250,
+        data_label="synthetic data",
+    )
+    assert _letters(fig) == list("ABCDE")
+    c = next(ax for ax in fig.axes if ax.get_label() == "C")
+    assert c.get_ylabel() == "frequency (kHz)" and "(ms)" in c.get_xlabel()
+    b = next(ax for ax in fig.axes if ax.get_label() == "B")
+    (shown,) = b.images
+    x0, x1, y0, y1 = shown.get_extent()
+    assert (x0, x1) == (0.0, 250.0) and y0 == pytest.approx(10.2) and y1 > 149
     _not_blank(fig)
     _texts_inside(fig)
     plt.close(fig)

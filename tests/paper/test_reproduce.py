@@ -63,7 +63,8 @@ def test_notebooks_01_and_02_run_in_the_quick_profile(quick_dataset, tmp_path, m
     out = tmp_path / "run"
     summary = reproduce.run("quick", quick_dataset, only=["01", "02"], out_dir=out, progress=False, html=False)
     assert [p.name for p in summary.executed] == ["01_segmentation.ipynb", "02_property_differences.ipynb"]
-    for name in ("fig1_segmentation", "fig1_examples", "fig1_detection_real", "fig1_counts", "fig2", "fig2_supplement"):
+    names = ("fig1", "panels/fig1_segmentation", "fig1_supplement_detection_real", "panels/fig1_counts")
+    for name in (*names, "fig2", "fig2_supplement"):
         _assert_drawn(out / "figures" / f"{name}.png")
     numbers = json.loads((out / "results" / "numbers.json").read_text())
     assert numbers["fig1.detection.f1_synthetic"]["value"] >= 0.97

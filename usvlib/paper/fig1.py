@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from usvlib.detect import DetectorParams, detect_file
@@ -87,3 +88,43 @@ def record_reference_clips(ctx, clips: pd.DataFrame) -> None:
         dataset="real",
         extra={name: round(v, 3) for name, v in others.f1.items()},
     )
+
+
+def label_examples(calls: pd.DataFrame, dataset, *, per_value: int = 1) -> tuple[list, bool]:
+    """Fig 1E: a typical USV for each value of each of the six labelled properties.
+
+    On synthetic data the values are the per-USV table's labels (joined on each detected call's
+    true call); where the table cannot be joined to the calls (the real table has no call times)
+    they are usvlib's estimates, and the second value says so. Broadband, a level in [0, 1], is
+    shown as absent (0) or present (1) (``Property.present_above``).
+
+    Parameters
+    ----------
+    calls : DataFrame
+        The extraction's table of the sex experiment.
+    dataset : Dataset
+    per_value : int
+
+    Returns
+    -------
+    (list of (str, value, int), bool)
+        (property, value, the USV's row in ``calls``), and whether the values are the table's labels.
+    """
+    from usvlib.paper.examples import typical_examples
+    from usvlib.properties import PAPER_PROPERTIES
+
+    labels = [p for p in PAPER_PROPERTIES if p.kind == "label"]
+    table = calls.reset_index(drop=True).assign(_row=lambda t: np.arange(len(t)))
+    human = dataset.properties is not None and "truth_call_id" in table
+    if human:  # the detected calls that are true calls in the table, with the table's labels
+        joined = dataset.properties.set_index("usv_id").reindex(table.truth_call_id.to_numpy())
+        known = joined[[p.table_column for p in labels]].notna().all(axis=1).to_numpy()
+        table, joined = table[known], joined[known]
+        human = bool(known.any())
+    out = []
+    for prop in labels:
+        values = joined[prop.table_column].to_numpy() if human else table[prop.column].to_numpy()
+        classes = prop.to_class(values) + (prop.classes[0] if prop.classes else 0)
+        chosen = typical_examples(table.assign(_class=classes), "_class", per_value=per_value)
+        out += [(prop.label, value, int(row)) for value, row in zip(chosen._value, chosen._row, strict=True)]
+    return out, human

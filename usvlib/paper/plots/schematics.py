@@ -44,19 +44,20 @@ def recording_setup(ax, *, rate_khz: float = 300.0):
     """Fig 1A: a resident mouse with an anaesthetised female in its home cage, an ultrasonic
     microphone above, the recording; every USV comes from the resident."""
     _blank(ax)
-    ax.add_patch(Rectangle((0.05, 0.12), 0.55, 0.42, fill=False, lw=1.2, edgecolor="#444444"))
-    ax.text(0.325, 0.08, "home cage", ha="center", va="top", fontsize=8)
-    _mouse(ax, 0.2, 0.3, 1.0, "#6d6d6d", label="resident (♀ or ♂):\nevery USV is its own")
-    _mouse(ax, 0.46, 0.24, 0.8, "#b9b9b9", label="anaesthetised ♀")
-    ax.add_patch(Rectangle((0.3, 0.72), 0.05, 0.1, color="#333333"))
-    ax.plot([0.325, 0.325], [0.82, 0.92], color="#333333", lw=1.2)
-    ax.text(0.37, 0.77, "ultrasonic\nmicrophone", ha="left", va="center", fontsize=8)
-    for r in (0.06, 0.1, 0.14):  # sound waves from the resident up to the microphone
-        ax.add_patch(Ellipse((0.24, 0.45), 2 * r, r, fill=False, lw=0.7, edgecolor="#999999", ls="--"))
-    _arrow(ax, (0.38, 0.92), (0.72, 0.92))
-    _box(ax, 0.72, 0.84, 0.26, 0.16, f"WAV, {rate_khz:g} kHz\n16 bit, ≈ 3 min")
-    _arrow(ax, (0.85, 0.84), (0.85, 0.6))
-    _box(ax, 0.72, 0.42, 0.26, 0.18, "detection →\none spectrogram\nper USV")
+    ax.add_patch(Rectangle((0.03, 0.2), 0.6, 0.36, fill=False, lw=1.2, edgecolor="#444444"))
+    ax.text(0.33, 0.16, "home cage", ha="center", va="top", fontsize=8)
+    _mouse(ax, 0.17, 0.34, 1.0, "#6d6d6d", label="resident ♀ or ♂")
+    _mouse(ax, 0.47, 0.3, 0.8, "#b9b9b9", label="anaesthetised ♀")
+    ax.text(0.33, 0.03, "every USV is the resident's", ha="center", va="bottom", fontsize=8, style="italic")
+    ax.add_patch(Rectangle((0.2, 0.72), 0.05, 0.1, color="#333333"))
+    ax.plot([0.225, 0.225], [0.82, 0.9], color="#333333", lw=1.2)
+    ax.text(0.28, 0.77, "ultrasonic microphone", ha="left", va="center", fontsize=8)
+    for r in (0.05, 0.08, 0.11):  # sound waves from the resident up to the microphone
+        ax.add_patch(Ellipse((0.2, 0.48), 2 * r, r, fill=False, lw=0.7, edgecolor="#999999", ls="--"))
+    _arrow(ax, (0.225, 0.9), (0.68, 0.9))
+    _box(ax, 0.68, 0.8, 0.3, 0.17, f"WAV, {rate_khz:g} kHz,\n16 bit, ≈ 3 min")
+    _arrow(ax, (0.83, 0.8), (0.83, 0.64))
+    _box(ax, 0.68, 0.44, 0.3, 0.2, "detection:\none spectrogram\nper USV")
     return ax
 
 
@@ -64,12 +65,12 @@ def three_relations(ax):
     """Fig 1D: spectrogram → properties → sex, and spectrogram → sex directly; each arrow names
     the figure that measures it."""
     _blank(ax)
-    _box(ax, 0.02, 0.58, 0.3, 0.3, "spectrogram\n(100 × 100 image)")
-    _box(ax, 0.36, 0.05, 0.3, 0.3, "9 properties\n(duration, frequency,\nvolume, breaks …)")
-    _box(ax, 0.68, 0.58, 0.3, 0.3, "sex of the\nmouse", face="#f5eef2")
-    _arrow(ax, (0.32, 0.73), (0.68, 0.73), text="Fig 3: DNN, ridge, SVM")
-    _arrow(ax, (0.2, 0.58), (0.42, 0.35), text="Fig 4A-E", text_offset=(-0.1, -0.02))
-    _arrow(ax, (0.6, 0.35), (0.8, 0.58), text="Fig 4F-I", text_offset=(0.1, -0.02))
+    _box(ax, 0.02, 0.62, 0.28, 0.26, "spectrogram\n(100 × 100)")
+    _box(ax, 0.35, 0.05, 0.3, 0.3, "9 properties\n(duration, pitch,\nvolume, breaks …)")
+    _box(ax, 0.7, 0.62, 0.28, 0.26, "sex of\nthe mouse", face="#f5eef2")
+    _arrow(ax, (0.3, 0.75), (0.7, 0.75), text="Fig 3", text_offset=(0.0, 0.03))
+    _arrow(ax, (0.17, 0.62), (0.4, 0.35), text="Fig 4A-E", text_offset=(-0.14, -0.04))
+    _arrow(ax, (0.6, 0.35), (0.83, 0.62), text="Fig 4F-I", text_offset=(0.14, -0.04))
     return ax
 
 
