@@ -194,3 +194,39 @@ def test_fig1_has_the_papers_five_panels(tmp_path):
     _not_blank(fig)
     _texts_inside(fig)
     plt.close(fig)
+
+
+def test_fig4_has_the_papers_eleven_panels():
+    from usvlib.paper.plots.figure4 import figure4
+
+    def row(name, mean):
+        return {"model": name, "mean": mean, "sd": 0.05, "ci_low": mean - 0.05, "ci_high": mean + 0.05}
+
+    labels = ["direction", "peaks", "breaks", "broadband", "tremolo", "complex"]
+    out = SimpleNamespace(
+        property_networks=pd.DataFrame({"property": labels, "mean": 0.6, "sd": 0.05, "chance": 0.5}),
+        property_values=pd.DataFrame(
+            [{"property": p, "value": v, "accuracy": 0.6, "share": 0.5} for p in labels for v in (0, 1)]
+        ),
+        table=pd.DataFrame(
+            [
+                row("properties -> sex, DNN", 0.58),
+                row("properties -> sex, ridge", 0.59),
+                row("properties -> sex, SVM", 0.57),
+                row("semi-convolutional DNN", 0.66),
+            ]
+        ),
+        ridge_weights=pd.DataFrame({"property": ["duration_s", "volume"], "weight": [0.1, 0.05], "sd": [0.01, 0.02]}),
+    )
+    fig = figure4(
+        out,
+        spectrogram_dnn=row("spectrogram DNN", 0.69),
+        paper={"property_range": (0.57, 0.82), "properties_dnn": 0.596, "semiconv": 0.64},
+        data_label="synthetic data",
+    )
+    assert _letters(fig) == list("ABCDEFGHIJK")
+    i = next(ax for ax in fig.axes if ax.get_label() == "I")
+    assert [t.get_text() for t in i.get_xticklabels()] == ["duration", "volume"]
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)

@@ -131,9 +131,10 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
         "panels/fig3_per_animal",
         "panels/fig3_learning_curve",
         "panels/fig3_filters",
-        "fig4_property_networks",
-        "fig4_properties_to_sex",
-        "fig4_ridge_weights",
+        "fig4",
+        "panels/fig4_property_networks",
+        "panels/fig4_properties_to_sex",
+        "panels/fig4_ridge_weights",
         "fig5_random_split",
         "fig5_identity",
     ):

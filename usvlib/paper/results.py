@@ -35,6 +35,9 @@ class PaperNumber:
 ANALYSED_LAYERS = (*(f"conv{i}" for i in range(1, 7)), *(f"fc{i}" for i in range(1, 4)))
 """The ReLU layers of the paper's network (6 conv + 3 FC), as ``usvlib.internals`` names them."""
 
+PROPERTY_DNN_RANGE = (0.570, 0.820)
+"""The paper's accuracy range over its six spectrogram -> property networks ("57.0-82.0 %")."""
+
 PAPER_NUMBERS: dict[str, PaperNumber] = {
     "fig0.oracle.across_animals": PaperNumber(
         "Bayes-optimal accuracy, new animal (synthetic data only)",

@@ -45,10 +45,14 @@ def draw_accuracy_bars(
             err = part["sd"]
         x = np.arange(len(models)) + (j - 0.5) * 0.38
         ax.bar(x, part["mean"], 0.38, yerr=err, capsize=3, color=color, label=f"{lab} labels")
+    labelled = False
     for i, model in enumerate(models):
         value = (paper or {}).get(model)
         if value is not None:
-            ax.plot(i - 0.19, value, "D", color="black", ms=5, zorder=4, label="paper (real data)" if i == 0 else None)
+            ax.plot(
+                i - 0.19, value, "D", color="black", ms=5, zorder=4, label=None if labelled else "paper (real data)"
+            )
+            labelled = True
     for k, (name, value) in enumerate((reference or {}).items()):
         if value is not None:
             ax.axhline(value, ls=["--", ":", "-."][k % 3], color="k", lw=0.9, label=f"{name}: {100 * value:.0f} %")

@@ -120,22 +120,36 @@ def architecture(ax, layers: list[dict], *, input_shape: tuple, output: str = "P
     return ax
 
 
-def property_networks(ax, kind: str):
+def _chain(ax, texts, faces, *, vertical: bool) -> None:
+    """Boxes joined by arrows, left to right (or top to bottom)."""
+    n = len(texts)
+    for i, (text, face) in enumerate(zip(texts, faces, strict=True)):
+        if vertical:
+            y = 1 - (i + 1) / n
+            _box(ax, 0.08, y + 0.04, 0.84, 1 / n - 0.1, text, face=face)
+            if i < n - 1:
+                _arrow(ax, (0.5, y + 0.04), (0.5, y - 0.06 + 0.0))
+        else:
+            x = i / n
+            _box(ax, x + 0.02, 0.3, 1 / n - 0.07, 0.4, text, face=face)
+            if i < n - 1:
+                _arrow(ax, (x + 1 / n - 0.05, 0.5), (x + 1 / n + 0.02, 0.5))
+
+
+def property_networks(ax, kind: str, *, vertical: bool = False):
     """Fig 4A (spectrogram → one property), 4F (nine properties → sex) or 4J (the
-    semi-convolutional network: properties, spectral line and marginals → sex)."""
+    semi-convolutional network: properties, spectral line and marginals → sex); the first two
+    top to bottom with ``vertical``."""
     _blank(ax)
     if kind == "spectrogram_to_property":
-        _box(ax, 0.02, 0.3, 0.26, 0.4, "spectrogram\n100 × 100")
-        _box(ax, 0.37, 0.3, 0.26, 0.4, "the DNN's conv\ntrunk (Fig 3A)")
-        _box(ax, 0.72, 0.3, 0.26, 0.4, "one property\n(e.g. breaks 0-3)", face="#f5f1e6")
-        _arrow(ax, (0.28, 0.5), (0.37, 0.5))
-        _arrow(ax, (0.63, 0.5), (0.72, 0.5))
+        _chain(
+            ax,
+            ["spectrogram\n100 × 100", "the DNN's conv\ntrunk (Fig 3A)", "one property\n(e.g. breaks 0-3)"],
+            ["#eef2f7", "#eef2f7", "#f5f1e6"],
+            vertical=vertical,
+        )
     elif kind == "properties_to_sex":
-        _box(ax, 0.02, 0.3, 0.26, 0.4, "9 properties")
-        _box(ax, 0.37, 0.3, 0.26, 0.4, "4 FC × 70\nBN, ReLU")
-        _box(ax, 0.72, 0.3, 0.26, 0.4, "sex", face="#f5eef2")
-        _arrow(ax, (0.28, 0.5), (0.37, 0.5))
-        _arrow(ax, (0.63, 0.5), (0.72, 0.5))
+        _chain(ax, ["9 properties", "4 FC × 70\nBN, ReLU", "sex"], ["#eef2f7", "#eef2f7", "#f5eef2"], vertical=vertical)
     elif kind == "semiconvolutional":
         for j, text in enumerate(("9 properties", "spectral line,\ntime marginal", "frequency\nmarginal")):
             y = 0.7 - 0.3 * j
