@@ -230,3 +230,27 @@ def test_fig4_has_the_papers_eleven_panels():
     _not_blank(fig)
     _texts_inside(fig)
     plt.close(fig)
+
+
+def test_fig5_has_two_panels_with_intervals_over_animals_only():
+    from usvlib.paper.plots.figure5 import figure5
+
+    animals = ["a1", "a2", "b1"]
+    table = pd.DataFrame(
+        [
+            {"model": "across animals", "mean": 0.69, "sd": 0.1, "ci_low": 0.6, "ci_high": 0.76},
+            {"model": "random split", "mean": 0.77, "sd": 0.02, "ci_low": 0.72, "ci_high": 0.81},
+        ]
+    )
+    out = SimpleNamespace(
+        table=table,
+        identity_confusion=pd.DataFrame(np.eye(3) * 10 + 1, index=animals, columns=animals),
+        identity_stats={"accuracy": 0.3, "ci_low": 0.2, "ci_high": 0.4, "p_value": 0.001, "chance": 1 / 3},
+    )
+    fig = figure5(out, paper={"across animals": 0.767, "random split": 0.85}, data_label="synthetic data")
+    assert _letters(fig) == ["A", "B"]
+    a = next(ax for ax in fig.axes if ax.get_label() == "A")
+    assert "95 % interval over animals" in a.get_ylabel() and a.get_ylim()[0] == 0
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)

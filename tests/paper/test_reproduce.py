@@ -135,8 +135,9 @@ def test_notebooks_03_to_05_run_in_the_quick_profile(quick_dataset, tmp_path, mo
         "panels/fig4_property_networks",
         "panels/fig4_properties_to_sex",
         "panels/fig4_ridge_weights",
-        "fig5_random_split",
-        "fig5_identity",
+        "fig5",
+        "panels/fig5_random_split",
+        "panels/fig5_identity",
     ):
         _assert_drawn(out / "figures" / f"{name}.png")
     assert (out / "figures" / "fig3.pdf").stat().st_size > 10_000  # for print

@@ -125,7 +125,7 @@ def share_matrix(matrix: pd.DataFrame, *, title: str, ax=None, fontsize: int = 8
         fig, ax = plt.subplots(figsize=(size + 0.8, size))
     else:
         fig = ax.figure
-    im = ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
+    im = ax.imshow(m, cmap="Greys", vmin=0, vmax=1)  # blue and red are the sexes
     ax.set_xticks(range(len(matrix.columns)))
     ax.set_xticklabels(matrix.columns, rotation=90 if len(matrix) > 6 else 0, fontsize=fontsize)
     ax.set_yticks(range(len(matrix.index)))
