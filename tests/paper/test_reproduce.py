@@ -213,7 +213,7 @@ def test_notebook_06_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     # the first layer's reconstruction is close to the stimulus, the last FC layer's is not
     assert numbers["fig6.deconv_correlation.conv1"]["value"] > numbers["fig6.deconv_correlation.fc3"]["value"] + 0.3
     assert numbers["fig6.network.accuracy"]["n"] == 2  # the first female and the first male left out
-    for name in ("fig6_network_analysis", "fig6_saliency"):
+    for name in ("fig6", "fig6_supplement_saliency"):
         _assert_drawn(out / "figures" / f"{name}.png")
 
 
@@ -230,7 +230,8 @@ def test_notebook_07_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     low = numbers["fig7.cluster_median.mean_freq_hz.male_cluster"]["value"]
     assert low < numbers["fig7.cluster_median.mean_freq_hz.elsewhere"]["value"]  # a long low first element
     assert 0 < numbers["fig7.confident.fraction"]["value"] < 1
-    _assert_drawn(out / "figures" / "fig7_usv_space.png")
+    _assert_drawn(out / "figures" / "fig7.png")
+    _assert_drawn(out / "figures" / "fig7_supplement.png")
     gif = out / "figures" / "fig7_rotating.gif"
     with Image.open(gif) as im:
         assert im.n_frames == 36
@@ -256,7 +257,7 @@ def test_notebook_08_runs_in_the_quick_profile(quick_dataset, tmp_path, monkeypa
     assert numbers["fig8.dnn.shuffled"]["extra"]["repeats"] == 2
     assert numbers["fig8.dnn.across_animals_over_seeds"]["n"] == 2
     assert numbers["fig8.identity.accuracy"]["value"] > 1.5 / strain.animal.nunique()  # voices are individual
-    _assert_drawn(out / "figures" / "fig8_strain.png")
+    _assert_drawn(out / "figures" / "fig8.png")
 
 
 def test_every_saved_figure_of_synthetic_data_says_so(tmp_path):

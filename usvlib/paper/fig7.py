@@ -26,6 +26,7 @@ from usvlib.embed import (
     richest_cluster,
 )
 from usvlib.internals import layer_activations, relu_layers
+from usvlib.paper.examples import typical_examples
 from usvlib.paper.fig3 import across_animals_dnn
 from usvlib.paper.runners import load_saved_network
 from usvlib.paper.study import Study
@@ -256,15 +257,18 @@ def compute(study: Study, dataset, *, progress: bool = True) -> Fig7Result:
             "elsewhere": points[~in_cluster][list(OVERLAID)].median(),
         }
     )
-    rng = np.random.default_rng(seed)
-    members = np.flatnonzero(in_cluster)
-    if len(members):
-        centre = tsne[members].mean(axis=0)
-        examples_in = members[np.argsort(np.linalg.norm(tsne[members] - centre, axis=1))[:3]]
-    else:
-        examples_in = np.zeros(0, int)
-    examples_out = np.sort(
-        rng.choice(np.flatnonzero(~in_cluster), size=min(3, int((~in_cluster).sum())), replace=False)
+    # examples by the library's rule (typical, visible): three of the male cluster, and one female
+    # and two male USVs from elsewhere
+    where = np.where(in_cluster, "male cluster", np.where(groups == positive, f"elsewhere {positive}", "elsewhere"))
+    rows = study.table.assign(usv=np.arange(n), _where=where)
+    chosen = typical_examples(rows, "_where", per_value=3)
+    examples_in = chosen.usv[chosen._value == "male cluster"].to_numpy(int)
+    others = chosen[chosen._value != "male cluster"]
+    examples_out = np.concatenate(
+        [
+            others.usv[others._value == "elsewhere"].to_numpy(int)[:1],
+            others.usv[others._value != "elsewhere"].to_numpy(int)[:2],
+        ]
     )
     return Fig7Result(
         points=points,

@@ -32,7 +32,7 @@ from usvlib.paper.plots.data import (
     spectrogram_panel,
 )
 from usvlib.paper.plots.network import network_analysis, saliency_maps
-from usvlib.paper.plots.space import rotating_view, usv_space
+from usvlib.paper.plots.space import rotating_view, usv_space, usv_space_supplement
 from usvlib.paper.plots.strain import strain
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, apply_style, identity_text
 
@@ -65,4 +65,5 @@ __all__ = [
     "spectrogram_panel",
     "strain",
     "usv_space",
+    "usv_space_supplement",
 ]

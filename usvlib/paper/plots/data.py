@@ -25,7 +25,7 @@ def calls_per_animal(counts: pd.DataFrame, *, title: str = "USVs per recording")
         colors = [GROUP_COLORS.get(g, "grey") for g in part.group]
         ax.bar(range(len(part)), part.n_usvs.astype(float), color=colors)
         ax.set_xticks(range(len(part)))
-        ax.set_xticklabels(part.recording, rotation=90, fontsize=6)
+        ax.set_xticklabels(part.recording, rotation=90, fontsize=8)
         ax.set_ylabel("USVs")
         totals = ", ".join(f"{g}: {int(n)}" for g, n in part.groupby("group").n_usvs.sum().items())
         ax.set_title(f"{experiment} experiment ({totals})")
@@ -142,7 +142,7 @@ def oracle_per_animal(oracle_json: dict, experiment: str = "sex") -> plt.Figure:
         )
     if animals is not None:
         ax.set_xticks(range(len(animals)))
-        ax.set_xticklabels(animals, rotation=90, fontsize=6)
+        ax.set_xticklabels(animals, rotation=90, fontsize=8)
     ax.axhline(0.5, color="grey", lw=0.8, ls="--")
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy")
@@ -198,7 +198,7 @@ def segmentation(
     if truth is not None:
         bars(truth, 22, "#3fbf5f", "true calls")
     bars(detected, 18, "#19d3f3", "detected")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -210,7 +210,7 @@ def image_grid(images: np.ndarray, titles: list[str], *, cols: int = 8, title: s
     fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.65 * rows), squeeze=False)
     for ax, img, t in zip(axes.flat, images, titles, strict=False):
         ax.imshow(img, origin="lower", cmap="magma", aspect="auto")
-        ax.set_title(t, fontsize=7)
+        ax.set_title(t, fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -229,7 +229,7 @@ def detected_vs_reference_counts(per_recording: pd.DataFrame, *, key: str = "ani
     ax.bar(x - 0.2, t.n_reference, 0.4, label="reference", color="#9aa5b1")
     ax.bar(x + 0.2, t.n_detected, 0.4, label="detected", color="#19a3c3")
     ax.set_xticks(x)
-    ax.set_xticklabels(t[key], rotation=90, fontsize=6)
+    ax.set_xticklabels(t[key], rotation=90, fontsize=8)
     ax.set_ylabel("USVs")
     ax.legend()
     ax.set_title("USVs per recording")
@@ -254,7 +254,7 @@ def detection_scores(clips: pd.DataFrame) -> plt.Figure:
     ax.set_xticklabels(pivot.index)
     ax.set_ylim(0.5, 1.02)
     ax.set_ylabel("F1")
-    ax.legend(fontsize=7, ncol=n)
+    ax.legend(fontsize=8, ncol=n)
     ax.set_title("Detection on real clips with manual labels")
     fig.tight_layout()
     return fig

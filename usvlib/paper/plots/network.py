@@ -11,6 +11,7 @@ from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
 
 def _letter(ax, letter: str, *, x: float = -0.12) -> None:
     panel_letter(ax, letter, x=x, y=1.06)
+    ax.set_label(letter)  # the panel's axes can be found by its letter
 
 
 def _by_layer(ax, table: pd.DataFrame, column: str, colors: dict, *, ylabel: str, title: str) -> None:
@@ -49,8 +50,9 @@ def _picture(ax, image: np.ndarray, title: str, *, cmap: str, fontsize: int = 8,
 
 def network_analysis(result, *, synthetic: bool) -> plt.Figure:
     """Fig 6: example stimuli (A), their activations (B), fraction active (C), correlations of
-    representations (D), reconstructions from each layer (F), their correlation with the
-    stimulus (G) and the similarity of each layer's units (H); error bars 2 SEM."""
+    representations (D), the similarity of each layer's units (E), reconstructions from each
+    layer (F), their correlation with the
+    stimulus (G); error bars 2 SEM (the paper's)."""
     negative, positive = result.classes
     fig = plt.figure(figsize=(12, 9.5))
     grid = fig.add_gridspec(4, 6, height_ratios=[1.1, 1.1, 1, 1], hspace=0.75, wspace=0.5)
@@ -61,10 +63,10 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
             continue
         ax = fig.add_subplot(grid[row, 0])
         _picture(ax, ex["image"], f"{group} USV", cmap="magma", fontsize=9, color=SEX_COLORS.get(group, "black"))
-        ax.set_xlabel("time (250 ms)", fontsize=7)
-        ax.set_ylabel("frequency", fontsize=7)
+        ax.set_xlabel("time (250 ms)", fontsize=8)
+        ax.set_ylabel("frequency (10-150 kHz)", fontsize=8)
         if row == 0:
-            _letter(ax, "A")
+            _letter(ax, "A", x=-0.5)
         for j, layer in enumerate(conv[:4] + conv[-1:]):
             ax = fig.add_subplot(grid[row, j + 1])
             maps = ex["activations"][layer]
@@ -73,17 +75,17 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
                 _letter(ax, "B", x=-0.3)  # clear of the panel's title
     ax = fig.add_subplot(grid[2, 0:2])
     _by_layer(ax, result.fraction_active, "group", GROUP_COLORS, ylabel="fraction active", title="ReLU outputs ≠ 0")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     _letter(ax, "C")
     ax = fig.add_subplot(grid[2, 2:4])
     pair_colors = {f"within_{g}": GROUP_COLORS.get(g, "grey") for g in (negative, positive)}
     pair_colors["across"] = "#555555"
     _by_layer(ax, result.correlations, "pairs", pair_colors, ylabel="Pearson r", title="correlation of representations")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
     _letter(ax, "D")
     ax = fig.add_subplot(grid[2, 4:6])
     _one_series(ax, result.unit_similarity, ylabel="Pearson r", title="similarity of a layer's units")
-    _letter(ax, "H")
+    _letter(ax, "E")
     ex = result.examples.get(positive) or next(iter(result.examples.values()), None)
     if ex is not None:
         shown = [result.layers[i] for i in np.linspace(0, len(result.layers) - 1, 4).astype(int)]
@@ -99,7 +101,7 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
     fig.suptitle(
         f"Fig 6 — inside the paper-shaped network ({'synthetic data' if synthetic else 'real data'}; "
         f"left-out animals {', '.join(acc.fold)}: {100 * acc.analysed_network.mean():.0f} % balanced accuracy, "
-        f"sex DNN {100 * acc.sex_dnn.mean():.0f} %)",
+        f"sex DNN {100 * acc.sex_dnn.mean():.0f} %; error bars 2 SEM)",
         fontsize=10,
     )
     return fig

@@ -26,21 +26,22 @@ def _scatter3d(ax, pts, axes: tuple[str, str, str], colors: np.ndarray, name: st
         cl = pts[pts.in_male_cluster]
         ax.scatter(*(cl[a] for a in axes), s=2, c="black", alpha=0.8, depthshade=False, rasterized=True)
     for setter, i in ((ax.set_xlabel, 1), (ax.set_ylabel, 2), (ax.set_zlabel, 3)):
-        setter(f"{name} {i}", fontsize=7, labelpad=-8)
-    ax.tick_params(labelsize=5, pad=-2)
+        setter(f"{name} {i}", fontsize=8, labelpad=-8)
+    ax.tick_params(labelsize=8, pad=-2)
 
 
 def _flat(ax, pts, title: str) -> None:
-    ax.set_xlabel("t-SNE 1", fontsize=7)
-    ax.set_ylabel("t-SNE 2", fontsize=7)
+    ax.set_xlabel("t-SNE 1", fontsize=8)
+    ax.set_ylabel("t-SNE 2", fontsize=8)
     ax.set_title(title, fontsize=8)
 
 
 def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
-    """Fig 7: the 3-D t-SNE by sex with the male cluster circled, and UMAP beside it (A); the
-    male cluster's and other examples (B); the male minus female density (C); confident DNN
-    outputs (D); the USVs of each animal in the male cluster; mean frequency, frequency range
-    and duration overlaid (E-G).
+    """Fig 7: the 3-D t-SNE by sex with the male cluster circled (A); typical USVs of the male
+    cluster and from elsewhere (B, ``paper.examples``); the male minus female density (C);
+    confident DNN outputs (D); the USVs of each animal in the male cluster (E); mean frequency,
+    frequency range and duration overlaid (F-H). UMAP, beyond the paper, is in
+    :func:`usv_space_supplement`.
 
     Parameters
     ----------
@@ -59,18 +60,12 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     colors = pts.group.map(SEX_COLORS).fillna("grey").to_numpy()
     fig = plt.figure(figsize=(13, 12.5))
     grid = fig.add_gridspec(4, 6, height_ratios=[1.5, 0.6, 1, 1], hspace=0.75, wspace=0.9)
-    ax = fig.add_subplot(grid[0, 0:3], projection="3d")
+    ax = fig.add_subplot(grid[0, 1:5], projection="3d")
     _scatter3d(ax, pts, ("x", "y", "z"), colors, "t-SNE", circle=True)
-    ax.set_title(f"t-SNE: {negative} red, {positive} blue; black: the male cluster", fontsize=9)
-    ax.text2D(-0.02, 1.08, "A", transform=ax.transAxes, fontsize=12, fontweight="bold")
-    ax = fig.add_subplot(grid[0, 3:6], projection="3d")
-    _scatter3d(ax, pts, ("ux", "uy", "uz"), colors, "UMAP", circle=False)
-    umap_found = (
-        ""
-        if result.umap_precision is None
-        else f"; its own male cluster: P {result.umap_precision:.3f}, R {result.umap_recall:.3f}"
+    ax.set_title(
+        f"t-SNE of the spectrograms: {negative} red, {positive} blue; black: the male cluster", fontsize=9, pad=14
     )
-    ax.set_title(f"UMAP of the same images (beyond the paper){umap_found}", fontsize=9)
+    ax.text2D(0.02, 1.04, "A", transform=ax.transAxes, fontsize=13, fontweight="bold")
     shown = [(usv, "male cluster") for usv in result.examples_in] + [(usv, "elsewhere") for usv in result.examples_out]
     for j, (usv, where) in enumerate(shown[:6]):
         ax = fig.add_subplot(grid[1, j])
@@ -103,9 +98,10 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     per = result.per_animal.sort_values(["group", "animal"])
     ax.bar(np.arange(len(per)), per.n_usvs, color=per.group.map(SEX_COLORS).fillna("grey"))
     ax.set_xticks(np.arange(len(per)))
-    ax.set_xticklabels(per.animal, rotation=90, fontsize=6)
+    ax.set_xticklabels(per.animal, rotation=90, fontsize=8)
     ax.set_ylabel("USVs in the male cluster")
     ax.set_title(f"from {result.n_males_present} of {result.settings['n_males']} males", fontsize=8)
+    _letter(ax, "E", x=-0.3)
     for j, (column, (label, scale)) in enumerate(OVERLAY_LABELS.items()):
         ax = fig.add_subplot(grid[3, 2 * j : 2 * j + 2])
         values = pts[column].to_numpy() * scale
@@ -114,7 +110,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
         fig.colorbar(sc, ax=ax, label=label, shrink=0.85)
         medians = result.properties.loc[column] * scale
         _flat(ax, pts, f"medians: {medians.male_cluster:.3g} in the cluster, {medians.elsewhere:.3g} elsewhere")
-        _letter(ax, "EFG"[j], x=-0.3)
+        _letter(ax, "FGH"[j], x=-0.3)
     found = (
         ""
         if result.precision is None
@@ -126,6 +122,25 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
         fontsize=11,
         y=0.92,
     )
+    return fig
+
+
+def usv_space_supplement(result, *, synthetic: bool) -> plt.Figure:
+    """Beyond the paper: UMAP of the same images, with its own male cluster's precision and recall
+    against the planted two-part call (synthetic data)."""
+    pts = result.points
+    colors = pts.group.map(SEX_COLORS).fillna("grey").to_numpy()
+    fig = plt.figure(figsize=(7, 6))
+    ax = fig.add_subplot(projection="3d")
+    _scatter3d(ax, pts, ("ux", "uy", "uz"), colors, "UMAP", circle=False)
+    found = (
+        ""
+        if result.umap_precision is None
+        else f"\nits own male cluster: precision {result.umap_precision:.3f}, recall {result.umap_recall:.3f}"
+    )
+    ax.set_title(f"Fig 7, supplement (not in the paper): UMAP of the same images{found}", fontsize=9)
+    if synthetic:
+        fig.text(0.995, 0.005, "synthetic data", ha="right", va="bottom", fontsize=8, color="#555555")
     return fig
 
 

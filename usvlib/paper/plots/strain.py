@@ -10,10 +10,10 @@ import numpy as np
 from usvlib.paper.plots.network import _letter
 from usvlib.paper.plots.style import GROUP_COLORS, identity_text
 
-SPLIT_STYLE = {
-    "across_animals": ("new animals", "#3466a5"),
-    "random_split": ("random split", "#7aa6d6"),
-    "shuffled": ("shuffled labels", "#b0b7c0"),
+SPLIT_STYLE = {  # greys: blue and red are the sexes'
+    "across_animals": ("new animals", "#3b3b3b"),
+    "random_split": ("random split", "#858585"),
+    "shuffled": ("shuffled labels", "#c9c9c9"),
 }
 MODEL_NAMES = {"dnn": "DNN", "ridge": "ridge", "svm": "linear SVM"}
 
@@ -41,7 +41,7 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     counts = result.counts.sort_values(["group", "recording"])
     ax.bar(np.arange(len(counts)), counts.n_usvs, color=counts.group.map(GROUP_COLORS).fillna("grey"))
     ax.set_xticks(np.arange(len(counts)))
-    ax.set_xticklabels(counts.animal, rotation=90, fontsize=6)
+    ax.set_xticklabels(counts.animal, rotation=90, fontsize=8)
     ax.set_ylabel("USVs per recording")
     totals = counts.groupby("group").n_usvs.sum()
     ax.set_title(f"{negative}: {totals.get(negative, 0)} USVs, {positive}: {totals.get(positive, 0)} USVs", fontsize=9)
@@ -61,25 +61,25 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
             ax.bar(x, centre, width, yerr=err, capsize=3, color=color, label=label if i == 0 else None)
             if row.p_value is not None and np.isfinite(row.p_value):
                 top = row.ci_high if has_ci else centre
-                ax.text(x, top + 0.015, f"p={row.p_value:.2g}", ha="center", fontsize=6, rotation=90, va="bottom")
+                ax.text(x, top + 0.015, f"p={row.p_value:.2g}", ha="center", fontsize=8, rotation=90, va="bottom")
     ax.axhline(0.5, color="grey", lw=0.6, label="chance")
     if result.oracle is not None:
         ax.axhline(result.oracle, ls="--", color="k", lw=0.9, label=f"strain oracle: {100 * result.oracle:.1f} %")
     ax.set_xticks(range(len(MODEL_NAMES)))
     ax.set_xticklabels(MODEL_NAMES.values())
-    ax.set_ylim(0.2, 1.05)
+    ax.set_ylim(0, 1.05)
     ax.set_ylabel("balanced accuracy (mean over folds)")
     ax.set_title(
         "error bars: 95 % bootstrap interval over animals; p: animals' classes relabelled (one-sided)", fontsize=8
     )
-    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
     _letter(ax, "B", x=-0.08)
     ax = fig.add_subplot(grid[1, 0])
     per = result.per_animal.sort_values(["group", "animal"])
     ax.bar(np.arange(len(per)), per.accuracy, color=per.group.map(GROUP_COLORS).fillna("grey"))
     ax.axhline(0.5, color="grey", lw=0.6)
     ax.set_xticks(np.arange(len(per)))
-    ax.set_xticklabels(per.animal, rotation=90, fontsize=6)
+    ax.set_xticklabels(per.animal, rotation=90, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("DNN accuracy, left-out animal")
     ax.set_title(
