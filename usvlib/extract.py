@@ -91,11 +91,17 @@ class Extraction:
     from_cache: bool = False
     seconds: float = 0.0
 
-    def array(self, name: str, index=None) -> np.ndarray:
-        """``images``, ``spectral_line``, ``time_marginal`` or ``freq_marginal`` (float32)."""
+    def array(self, name: str, index=None, *, keep_order: bool = False) -> np.ndarray:
+        """``images``, ``spectral_line``, ``time_marginal`` or ``freq_marginal`` (float32), of
+        every USV or of the USVs ``index`` names: in increasing order, or with ``keep_order`` in
+        the order given (repeats allowed)."""
         with h5py.File(self.path, "r") as f:
-            data = f[name][...] if index is None else f[name][np.sort(np.asarray(index))]
-        return data.astype(np.float32)
+            if index is None:
+                return f[name][...].astype(np.float32)
+            # HDF5 reads increasing, unique rows: read those once, then order them as asked
+            unique, inverse = np.unique(np.asarray(index), return_inverse=True)
+            data = f[name][unique].astype(np.float32)
+        return data[inverse.reshape(-1)] if keep_order else data[np.searchsorted(unique, np.sort(index))]
 
     @property
     def n_did_not_fit(self) -> int:

@@ -101,6 +101,29 @@ def optional_column(frame: pd.DataFrame, *spellings: str) -> str | None:
     return next((norm[s.lower()] for s in spellings if s.lower() in norm), None)
 
 
+def add_numeric_columns(
+    raw: pd.DataFrame, table: pd.DataFrame, used: dict[str, str], columns: dict[str, str], *, scale: float = 1.0
+) -> None:
+    """Copy the optional numeric columns a file has into ``table`` (times ``scale``: 1e3 for kHz)
+    and note each in ``used``; non-numbers become NaN.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The file as read.
+    table, used : DataFrame, dict
+        Filled in place.
+    columns : dict
+        usvlib column -> the file's name for it (case and spacing ignored).
+    scale : float
+    """
+    for column, spelling in columns.items():
+        found = optional_column(raw, spelling)
+        if found is not None:
+            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy(float) * scale
+            used[column] = found
+
+
 def times_table(
     path: Path, tool: str, onset: tuple[str, ...], offset: tuple[str, ...], *, sep: str = ","
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from usvlib.formats._table import finish_calls, optional_column, times_table
+from usvlib.formats._table import add_numeric_columns, finish_calls, times_table
 
 TOOL = "MUPET"
 
@@ -36,13 +36,10 @@ def read_mupet(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     raw, table, used = times_table(path, TOOL, ("Syllable start time (sec)",), ("Syllable end time (sec)",))
-    for column, spelling in (
-        ("min_freq_hz", "minimum frequency (kHz)"),
-        ("max_freq_hz", "maximum frequency (kHz)"),
-        ("mean_freq_hz", "mean frequency (kHz)"),
-    ):
-        found = optional_column(raw, spelling)
-        if found is not None:
-            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy() * 1e3
-            used[column] = found
+    kilohertz = {
+        "min_freq_hz": "minimum frequency (kHz)",
+        "max_freq_hz": "maximum frequency (kHz)",
+        "mean_freq_hz": "mean frequency (kHz)",
+    }
+    add_numeric_columns(raw, table, used, kilohertz, scale=1e3)
     return finish_calls(table, path, used, TOOL)

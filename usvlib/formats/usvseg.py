@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from usvlib.formats._table import finish_calls, optional_column, times_table
+from usvlib.formats._table import add_numeric_columns, finish_calls, times_table
 
 TOOL = "USVSEG"
 
@@ -36,9 +36,5 @@ def read_usvseg(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     raw, table, used = times_table(path, TOOL, ("start",), ("end",))
-    for column, spelling in (("peak_freq_hz", "maxfreq"), ("mean_freq_hz", "meanfreq")):
-        found = optional_column(raw, spelling)
-        if found is not None:
-            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy() * 1e3
-            used[column] = found
+    add_numeric_columns(raw, table, used, {"peak_freq_hz": "maxfreq", "mean_freq_hz": "meanfreq"}, scale=1e3)
     return finish_calls(table, path, used, TOOL)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from usvlib.errors import UsvlibError
-from usvlib.formats._table import finish_calls, optional_column, read_text_table, require_columns
+from usvlib.formats._table import add_numeric_columns, finish_calls, optional_column, read_text_table, require_columns
 
 TOOL = "VocalMat"
 NOISE_CLASS = "noise_dist"
@@ -63,15 +63,8 @@ def read_vocalmat(path: str | os.PathLike, *, keep_noise: bool = False) -> pd.Da
     raw = _read_sheet(path)
     used = require_columns(raw, path, TOOL, {"onset_s": ("Start_time",), "offset_s": ("End_time",)})
     table = pd.DataFrame({"onset_s": raw[used["onset_s"]].to_numpy(), "offset_s": raw[used["offset_s"]].to_numpy()})
-    for column, spelling in (
-        ("min_freq_hz", "min_freq_main"),
-        ("max_freq_hz", "max_freq_main"),
-        ("mean_freq_hz", "mean_freq_main"),
-    ):
-        found = optional_column(raw, spelling)
-        if found is not None:
-            table[column] = pd.to_numeric(raw[found], errors="coerce").to_numpy(float)
-            used[column] = found
+    hertz = {"min_freq_hz": "min_freq_main", "max_freq_hz": "max_freq_main", "mean_freq_hz": "mean_freq_main"}
+    add_numeric_columns(raw, table, used, hertz)
     n_noise = 0
     found = optional_column(raw, "Class")
     if found is not None:

@@ -226,19 +226,32 @@ def ridge_weights(weights: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def confusion(matrix: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """A confusion matrix, rows normalised (Fig 5)."""
+def draw_confusion(ax, matrix: pd.DataFrame, *, unit: str = "USVs", colorbar: bool = True) -> None:
+    """A confusion matrix (true x predicted), each row as shares of its total, in grey (blue and
+    red are the sexes'); the shares written in the cells when there are at most 8 classes."""
     m = matrix.to_numpy(float)
-    m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    im = ax.imshow(m, cmap="viridis", vmin=0, vmax=max(0.5, m.max()))
+    m = m / np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
+    image = ax.imshow(m, cmap="Greys", vmin=0, vmax=max(0.5, float(m.max())))
     ax.set_xticks(range(len(matrix.columns)))
-    ax.set_xticklabels(matrix.columns, rotation=90, fontsize=8)
+    ax.set_xticklabels(matrix.columns, rotation=90 if len(matrix) > 6 else 0, fontsize=8)
     ax.set_yticks(range(len(matrix.index)))
     ax.set_yticklabels(matrix.index, fontsize=8)
+    if len(matrix) <= 8:
+        for (r, c), v in np.ndenumerate(m):
+            ax.text(
+                c, r, f"{100 * v:.0f} %", ha="center", va="center", fontsize=8, color="white" if v > 0.6 else "black"
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    fig.colorbar(im, ax=ax, label="share of the row")
-    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=f"share of the row's {unit}", shrink=0.85)
+
+
+def confusion(matrix: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """:func:`draw_confusion` as a figure of its own (Fig 5B)."""
+    size = max(3.2, 0.3 * len(matrix) + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    draw_confusion(ax, matrix)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

@@ -165,6 +165,30 @@ def busiest_stretch(calls: pd.DataFrame, length_s: float) -> float:
     return max(0.0, float(onsets[int(np.argmax(counts))]) - 0.05)
 
 
+def draw_segmentation(ax, path: str, t0_s: float, t1_s: float, detected: pd.DataFrame, truth=None) -> None:
+    """A stretch of recording (spectrogram, 15-150 kHz) with the detected calls (and the true
+    ones) drawn as bars under it (Fig 1C)."""
+    samples, rate = read_audio(path, start_s=t0_s, stop_s=t1_s)
+    spectrogram_panel(ax, samples, rate, t0_s=0.0)
+    ax.set_xlabel("time from the start of the excerpt (ms)")
+    ax.set_ylabel("frequency (kHz)")
+    ax.set_ylim(12, 150)
+    for table, y, color, label in ((truth, 21, "#3fbf5f", "true calls"), (detected, 16, "#19d3f3", "detected")):
+        if table is None:
+            continue
+        inside = table[(table.offset_s > t0_s) & (table.onset_s < t1_s)]
+        for i, (a, b) in enumerate(inside[["onset_s", "offset_s"]].to_numpy()):
+            ax.plot(
+                [1e3 * (a - t0_s), 1e3 * (b - t0_s)],
+                [y, y],
+                color=color,
+                lw=4,
+                solid_capstyle="butt",
+                label=label if i == 0 else None,
+            )
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.85, edgecolor="none")
+
+
 def segmentation(
     path: str,
     t0_s: float,
@@ -174,31 +198,9 @@ def segmentation(
     *,
     title: str = "",
 ) -> plt.Figure:
-    """A stretch of recording with the detected calls (and the true ones) drawn under it."""
-    samples, rate = read_audio(path, start_s=t0_s, stop_s=t1_s)
+    """:func:`draw_segmentation` as a figure of its own."""
     fig, ax = plt.subplots(figsize=(12, 3.2))
-    spectrogram_panel(ax, samples, rate, t0_s=0.0)
-    ax.set_xlabel("ms from the start of the excerpt")
-    ax.set_ylim(15, 130)
-
-    def bars(table, y, color, label):
-        first = True
-        for a, b in table[["onset_s", "offset_s"]].to_numpy():
-            if b > t0_s and a < t1_s:
-                ax.plot(
-                    [1e3 * (a - t0_s), 1e3 * (b - t0_s)],
-                    [y, y],
-                    color=color,
-                    lw=4,
-                    solid_capstyle="butt",
-                    label=label if first else None,
-                )
-                first = False
-
-    if truth is not None:
-        bars(truth, 22, "#3fbf5f", "true calls")
-    bars(detected, 18, "#19d3f3", "detected")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    draw_segmentation(ax, path, t0_s, t1_s, detected, truth)
     ax.set_title(title)
     fig.tight_layout()
     return fig

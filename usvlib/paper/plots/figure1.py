@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
-from usvlib.audio import read_audio
-from usvlib.paper.plots.data import spectrogram_panel
+from usvlib.paper.plots.data import draw_segmentation
 from usvlib.paper.plots.schematics import recording_setup, three_relations
 from usvlib.paper.plots.style import SEX_COLORS, SPECTROGRAM_CMAP, panel_letter, synthetic_mark
 from usvlib.spectrogram import CANVAS_BIN_HZ, CANVAS_BINS, CANVAS_FMIN_HZ, CANVAS_FRAMES, REFERENCE_RATE_HZ
@@ -32,30 +30,6 @@ def draw_usv_image(ax, image: np.ndarray, *, title: str = "", color: str = "blac
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-
-
-def draw_segmentation(ax, path: str, t0_s: float, t1_s: float, detected: pd.DataFrame, truth=None) -> None:
-    """A stretch of recording (spectrogram, 15-150 kHz) with the detected calls (and the true
-    ones) drawn as bars under it (Fig 1C)."""
-    samples, rate = read_audio(path, start_s=t0_s, stop_s=t1_s)
-    spectrogram_panel(ax, samples, rate, t0_s=0.0)
-    ax.set_xlabel("time from the start of the excerpt (ms)")
-    ax.set_ylabel("frequency (kHz)")
-    ax.set_ylim(12, 150)
-    for table, y, color, label in ((truth, 21, "#3fbf5f", "true calls"), (detected, 16, "#19d3f3", "detected")):
-        if table is None:
-            continue
-        inside = table[(table.offset_s > t0_s) & (table.onset_s < t1_s)]
-        for i, (a, b) in enumerate(inside[["onset_s", "offset_s"]].to_numpy()):
-            ax.plot(
-                [1e3 * (a - t0_s), 1e3 * (b - t0_s)],
-                [y, y],
-                color=color,
-                lw=4,
-                solid_capstyle="butt",
-                label=label if i == 0 else None,
-            )
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.85, edgecolor="none")
 
 
 def figure1(

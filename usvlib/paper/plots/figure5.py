@@ -5,9 +5,8 @@ values; B: which animal a USV comes from (the identity network's confusion matri
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 
-from usvlib.paper.plots.classifiers import draw_accuracy_bars
+from usvlib.paper.plots.classifiers import draw_accuracy_bars, draw_confusion
 from usvlib.paper.plots.style import identity_text, panel_letter, synthetic_mark
 
 
@@ -39,17 +38,9 @@ def figure5(out, *, paper: dict, reference: dict | None = None, data_label: str 
     panel_letter(ax, "A", x=-0.2, y=1.2)
 
     ax = fig.add_subplot(grid[1], label="B")
-    matrix = out.identity_confusion.to_numpy(float)
-    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    image = ax.imshow(shares, cmap="Greys", vmin=0, vmax=max(0.5, float(shares.max())))  # blue and red are the sexes
-    names = list(out.identity_confusion.columns)
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names, fontsize=8)
+    draw_confusion(ax, out.identity_confusion)
     ax.set_xlabel("predicted animal")
     ax.set_ylabel("true animal")
-    fig.colorbar(image, ax=ax, label="share of the animal's USVs", shrink=0.85)
     ax.set_title(f"which animal? {identity_text(out.identity_stats)}", fontsize=8)
     panel_letter(ax, "B", x=-0.3, y=1.02)
     if data_label:

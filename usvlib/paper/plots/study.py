@@ -116,32 +116,6 @@ def classifier_accuracies(classifiers: pd.DataFrame, *, data_label: str = "") ->
     return fig
 
 
-def share_matrix(matrix: pd.DataFrame, *, title: str, ax=None, fontsize: int = 8) -> plt.Figure:
-    """A rows-normalised matrix (true x predicted) with its shares written in the cells."""
-    m = matrix.to_numpy(float)
-    m = m / np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
-    if ax is None:
-        size = max(3.2, 0.45 * len(matrix) + 2)
-        fig, ax = plt.subplots(figsize=(size + 0.8, size))
-    else:
-        fig = ax.figure
-    im = ax.imshow(m, cmap="Greys", vmin=0, vmax=1)  # blue and red are the sexes
-    ax.set_xticks(range(len(matrix.columns)))
-    ax.set_xticklabels(matrix.columns, rotation=90 if len(matrix) > 6 else 0, fontsize=fontsize)
-    ax.set_yticks(range(len(matrix.index)))
-    ax.set_yticklabels(matrix.index, fontsize=fontsize)
-    if len(matrix) <= 8:
-        for (r, c), v in np.ndenumerate(m):
-            ax.text(
-                c, r, f"{100 * v:.0f} %", ha="center", va="center", fontsize=8, color="white" if v > 0.6 else "black"
-            )
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title, fontsize=9)
-    fig.colorbar(im, ax=ax, label="share of the row's USVs", shrink=0.8)
-    return fig
-
-
 def usv_space(space: pd.DataFrame, neighbours: pd.DataFrame, classes, *, data_label: str = "") -> plt.Figure:
     """Fig 7 of a study: the t-SNE of the spectrograms coloured by group, and per group the share
     of each USV's 10 nearest neighbours from other animals that share its group, against chance."""
