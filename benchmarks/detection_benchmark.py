@@ -2,7 +2,8 @@
 
 The set (``usvlib.synth.semisynthetic``): the call-free stretches of the three AMVOC clips
 (tests/fixtures/amvoc, 250 kHz, manual labels), tiled, with the generator's calls planted at
--5, 0, 5, 10 and 20 dB (SNR in the paper's spectrogram bin, defined in that module), half of
+-5, 0, 5, 10 and 20 dB (the call's power over the background's in 25-120 kHz, defined in that
+module; the script also prints this SNR for the clips' own labelled calls), half of
 them 8-25 ms long, a fifth overlapped by a broadband burst; one recording per SNR at 250 kHz
 and at 300 kHz (the background resampled). Each tool detects on the WAV files; the calls are
 matched one to one (``usvlib.metrics``) and reported per SNR and per duration band: recall,
@@ -36,7 +37,13 @@ from usvlib.detect import DetectorParams, detect_file
 from usvlib.formats import read_intervals, read_usvseg
 from usvlib.metrics import grouped_detection_scores, score_detections
 from usvlib.paths import project_root, reference_clips_dir
-from usvlib.synth.semisynthetic import PlantingSpec, benchmark_set, call_free_background, duration_band
+from usvlib.synth.semisynthetic import (
+    PlantingSpec,
+    benchmark_set,
+    call_free_background,
+    duration_band,
+    labelled_call_snr_db,
+)
 
 USVSEG_ENV = project_root() / "build" / "usvseg-env"
 USVSEG_REQUIREMENTS = [
@@ -197,6 +204,17 @@ def main() -> None:
         print(
             f"  {tool:7s} precision {p:.3f} recall {r:.3f} F1 {2 * p * r / max(p + r, 1e-12):.3f} ({k}/{n_ref} calls)"
         )
+    real_snr = np.concatenate(
+        [
+            labelled_call_snr_db(samples, rate, labels, call_free_background(samples, rate, labels))
+            for samples, rate, labels in ((*read_audio(w), labels) for w, labels in clips)
+        ]
+    )
+    q = np.nanpercentile(real_snr, [0, 5, 50, 100])
+    print(
+        f"  SNR of the clips' {len(real_snr)} labelled calls, as the planted calls': "
+        f"min {q[0]:.1f}, 5th percentile {q[1]:.1f}, median {q[2]:.1f}, max {q[3]:.1f} dB"
+    )
     print(f"\ndetection time on the set (audio {audio_s:.0f} s):")
     for tool, s in seconds.items():
         print(

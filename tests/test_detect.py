@@ -74,6 +74,22 @@ def test_the_15_ms_merge_rule(tmp_path):
     assert calls.duration_s.iloc[0] == pytest.approx(0.07, abs=0.004)
 
 
+def test_short_calls_and_fast_sweeps_are_found(tmp_path):
+    x = noise(1.5, seed=4)
+    place(x, tone(75_000, 0.006, amplitude=0.02, ramp_s=0.001), 0.2)  # 6 ms: above the 5 ms minimum
+
+    def fast(t):  # 40 -> 100 kHz in 6 ms: 10 kHz/ms, beyond continuity_hz per frame
+        return 40_000 + 60_000 * t / t[-1]
+
+    place(x, tone(fast, 0.006, amplitude=0.03, ramp_s=0.001), 1.0)
+    truth = pd.DataFrame({"onset_s": [0.2, 1.0], "offset_s": [0.206, 1.006]})
+    score = score_detections(truth, detect_file(_write(tmp_path, x)))
+    assert score.n_matched == 2 and score.n_detected == 2
+    # without the confident-score exemption the continuity rule drops the sweep
+    strict = score_detections(truth, detect_file(_write(tmp_path, x), DetectorParams(confident_score=np.inf)))
+    assert strict.n_matched == 1 and strict.n_detected == 1
+
+
 def test_other_sampling_rates(tmp_path):
     rate = 250_000
     t = np.arange(int(1.0 * rate)) / rate

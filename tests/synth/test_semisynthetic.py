@@ -6,9 +6,11 @@ import pytest
 
 from usvlib.synth.semisynthetic import (
     ENBW_HZ,
+    SNR_BAND_HZ,
     PlantingSpec,
     call_free_background,
     duration_band,
+    labelled_call_snr_db,
     planted_recording,
 )
 
@@ -34,15 +36,28 @@ def test_planted_calls_have_the_stated_snr_in_white_noise():
     sigma = 0.01
     background = sigma * np.random.default_rng(1).standard_normal(5 * RATE).astype(np.float32)
     spec = PlantingSpec(n_calls=30, burst_share=0.0, duration_s=(0.02, 0.1), short_share=0.0)
-    rec = planted_recording(background, RATE, snr_db=20.0, spec=spec, seed=0)
+    rec = planted_recording(background, RATE, snr_db=0.0, spec=spec, seed=0)
     assert len(rec.truth) == 30 and rec.truth.duration_s.between(0.02, 0.1 + 1e-3).all()
     x = rec.samples.astype(np.float64)
     measured = []
     for c in rec.truth.itertuples():
         seg = x[round(c.onset_s * RATE) : round(c.offset_s * RATE)]
         measured.append(np.mean(seg**2) - sigma**2)  # the call's power, the noise's taken off
-    expected = 10 ** (20 / 10) * (2 * sigma**2 / RATE) * ENBW_HZ  # white noise: density 2 sigma^2 / rate
+    density = 2 * sigma**2 / RATE  # white noise
+    expected = 10 ** (0 / 10) * density * (SNR_BAND_HZ[1] - SNR_BAND_HZ[0])
     assert np.median(measured) == pytest.approx(expected, rel=0.1)
+    # the SNR in one bin of the paper's spectrogram is the band's plus 10 log10(95 kHz / 900 Hz)
+    bin_gain_db = 10 * np.log10((SNR_BAND_HZ[1] - SNR_BAND_HZ[0]) / ENBW_HZ)
+    assert rec.truth.snr_bin_db.median() == pytest.approx(bin_gain_db, abs=0.3)
+
+
+@pytest.mark.parametrize("snr_db", [-5.0, 10.0])
+def test_the_snr_of_labelled_calls_is_measured_as_planted(snr_db):
+    background = 0.01 * np.random.default_rng(2).standard_normal(5 * RATE).astype(np.float32)
+    spec = PlantingSpec(n_calls=20, burst_share=0.0, duration_s=(0.02, 0.1), short_share=0.0)
+    rec = planted_recording(background, RATE, snr_db=snr_db, spec=spec, seed=1)
+    measured = labelled_call_snr_db(rec.samples, RATE, rec.truth, background)
+    assert np.median(measured) == pytest.approx(snr_db, abs=1.0)
 
 
 def test_duration_bands():

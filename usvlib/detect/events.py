@@ -295,7 +295,12 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     min_hz = per_event(np.where(voiced, ff.peak_hz, np.inf), np.minimum)
     max_hz = per_event(np.where(voiced, ff.peak_hz, -np.inf), np.maximum)
     peak_snr = per_event(ff.peak_snr, np.maximum)
-    keep = (n_voiced > 0) & (disc <= params.max_discontinuity)
+    score = mean_purity / strong_thr
+    duration_s = n_frames * ff.frame_s
+    # noise's mean over n frames spreads as 1 / sqrt(n): a shorter event needs a higher score
+    needed = params.min_score * np.sqrt(np.maximum(params.short_s / np.maximum(duration_s, 1e-9), 1.0))
+    continuous = (disc <= params.max_discontinuity) | (score >= params.confident_score)
+    keep = (n_voiced > 0) & continuous & (score >= needed)
     return pd.DataFrame(
         {
             "onset_s": starts * ff.frame_s,
@@ -306,6 +311,6 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
             "mean_freq_hz": mean_hz,
             "purity": mean_purity,
             "peak_snr_db": 10 * np.log10(np.maximum(peak_snr, 1e-12)),
-            "score": mean_purity / strong_thr,
+            "score": score,
         }
     )[keep].reset_index(drop=True)

@@ -29,7 +29,11 @@ class DetectorParams:
     contrast_offset_hz: tuple[float, float] = (3_500.0, 8_000.0)
     median_frames: int = 5
     max_discontinuity: float = 0.8
-    min_duration_s: float = 0.007
+    continuity_hz: float = 5_000.0
+    min_score: float = 1.3
+    confident_score: float = 2.0
+    short_s: float = 0.008
+    min_duration_s: float = 0.005
     max_duration_s: float = 0.500
     merge_gap_s: float = 0.015
     block_s: float = 10.0
@@ -177,15 +181,16 @@ def block_features(
     cand = np.flatnonzero(peak > 6.0)
     cand_prev = cand[cand > 0]
     # discontinuity (after Holy & Guo 2005, on the spectral peak): does the previous frame hold
-    # comparable excess power within +-3 bins of this frame's peak? 0 = the line continues.
+    # comparable excess power within continuity_hz of this frame's peak? 0 = the line continues.
+    bin_hz = freqs[1] - freqs[0]
+    reach = max(1, round(params.continuity_hz / bin_hz))
     excess_peak = np.maximum(peak[cand_prev] - params.excess, 0.0)
-    prev_near = _neighbourhood_max(white, cand_prev - 1, peak_idx[cand_prev], range(-3, 4)) - params.excess
+    prev_near = _neighbourhood_max(white, cand_prev - 1, peak_idx[cand_prev], range(-reach, reach + 1)) - params.excess
     continuity[cand_prev] = np.where(
         excess_peak > 0, np.clip(prev_near / np.maximum(excess_peak, 1e-12), 0.0, 1.0), 0.0
     )
     # a USV is a spectral peak: it stands above the spectrum 3.5-8 kHz away on both sides
     # (a low-frequency burst leaking into the band is a slope, not a peak)
-    bin_hz = freqs[1] - freqs[0]
     near, far = (max(1, round(o / bin_hz)) for o in params.contrast_offset_hz)
     pk = peak_idx[cand]
     offsets = [*range(-far, -near + 1), *range(near, far + 1)]
