@@ -13,8 +13,9 @@ holds every setting):
    25th percentile of the segment's frames, scaled to the mean of exponential noise, smoothed
    over neighbouring segments); spectra are divided by it, so white, pink or low-frequency
    noise all look alike: unit-mean noise.
-3. **Per frame:** *spectral purity* (the largest whitened power over their sum), the *peak
-   frequency*, the *power-weighted mean frequency*, the *contrast* of the peak against the
+3. **Per frame:** *spectral purity* (the largest whitened power over their sum; the peak looked
+   for at least ``contrast_offset_hz[1]`` inside the band, where its contrast can be measured on
+   both sides), the *peak frequency*, the *power-weighted mean frequency*, the *contrast* of the peak against the
    spectrum ``contrast_offset_hz`` away on both sides (a low-frequency burst leaking into the
    band is a slope, not a peak) and the *spectral discontinuity* (after Holy & Guo 2005: 0 when
    the previous frame holds comparable power within +-3 bins of this frame's peak, so that

@@ -171,9 +171,15 @@ def block_features(
     # the sum and the frequency-weighted sum of every frame in one matrix product
     sums = white @ np.column_stack([np.ones_like(freqs32), freqs32])
     total, weighted = sums[:, 0], sums[:, 1]
-    peak_idx = white.argmax(axis=1)
-    peak = white.ravel()[np.arange(m) * white.shape[1] + peak_idx]
     n_bins = white.shape[1]
+    bin_hz = freqs[1] - freqs[0]
+    near, far = (max(1, round(o / bin_hz)) for o in params.contrast_offset_hz)
+    # the peak is looked for where its contrast can be measured on both sides: a harmonic at
+    # the band's edge (at 250 kHz the band ends at 122.5 kHz) would otherwise take the peak
+    # from its call's fundamental, and its frames would lose their contrast
+    inner = slice(far, n_bins - far) if n_bins > 2 * far + 1 else slice(0, n_bins)
+    peak_idx = white[:, inner].argmax(axis=1) + inner.start
+    peak = white.ravel()[np.arange(m) * n_bins + peak_idx]
     continuity = np.zeros(m, np.float32)
     contrast = np.zeros(m, np.float32)
     # the shape measures matter only where a frame could be voiced: a peak of 6 (7.8 dB) or
@@ -182,7 +188,6 @@ def block_features(
     cand_prev = cand[cand > 0]
     # discontinuity (after Holy & Guo 2005, on the spectral peak): does the previous frame hold
     # comparable excess power within continuity_hz of this frame's peak? 0 = the line continues.
-    bin_hz = freqs[1] - freqs[0]
     reach = max(1, round(params.continuity_hz / bin_hz))
     excess_peak = np.maximum(peak[cand_prev] - params.excess, 0.0)
     prev_near = _neighbourhood_max(white, cand_prev - 1, peak_idx[cand_prev], range(-reach, reach + 1)) - params.excess
@@ -191,7 +196,6 @@ def block_features(
     )
     # a USV is a spectral peak: it stands above the spectrum 3.5-8 kHz away on both sides
     # (a low-frequency burst leaking into the band is a slope, not a peak)
-    near, far = (max(1, round(o / bin_hz)) for o in params.contrast_offset_hz)
     pk = peak_idx[cand]
     offsets = [*range(-far, -near + 1), *range(near, far + 1)]
     side_max = _neighbourhood_max(white, cand, pk, offsets)
