@@ -30,7 +30,7 @@ class DetectorParams:
     median_frames: int = 5
     max_discontinuity: float = 0.8
     continuity_hz: float = 5_000.0
-    min_score: float = 1.3
+    min_score: float = 1.2
     confident_score: float = 2.0
     short_s: float = 0.008
     min_duration_s: float = 0.005

@@ -72,6 +72,10 @@ class PlantingSpec:
         The bursts' band and length (uniform).
     burst_snr_db : (float, float)
         The bursts' power over the background's in their band (uniform).
+    similar_calls : int
+        Each call is drawn among the ``similar_calls`` calls of the pool whose own duration is
+        nearest the drawn one, then stretched to it, so its sweep rates stay the generator's
+        (a 57 ms chevron squeezed into 8 ms would sweep at 40 kHz/ms, which no mouse does).
     """
 
     n_calls: int = 120
@@ -83,6 +87,7 @@ class PlantingSpec:
     burst_band_hz: tuple[float, float] = (15_000.0, 100_000.0)
     burst_duration_s: tuple[float, float] = (0.01, 0.06)
     burst_snr_db: tuple[float, float] = (5.0, 15.0)
+    similar_calls: int = 20
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,34 @@ def labelled_call_snr_db(samples: np.ndarray, rate_hz: int, calls: pd.DataFrame,
         return np.where((frames >= 2) & (excess > 0), 10 * np.log10(excess / noise), np.nan)
 
 
+def similar_duration_picks(
+    pool_durations_s: np.ndarray, durations_s: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """For each duration, a random one of the ``k`` pool calls nearest to it in log duration.
+
+    Parameters
+    ----------
+    pool_durations_s : ndarray (n_pool,)
+        The pool's own call durations.
+    durations_s : ndarray (n,)
+        The durations to plant.
+    k : int
+        How many nearest calls each pick is drawn from (at least 1, at most the pool).
+    rng : Generator
+
+    Returns
+    -------
+    ndarray of int (n,)
+        Row positions in the pool.
+    """
+    order = np.argsort(pool_durations_s)
+    log_pool = np.log(pool_durations_s[order])
+    k = int(np.clip(k, 1, len(order)))
+    centre = np.searchsorted(log_pool, np.log(durations_s))
+    first = np.clip(centre - k // 2, 0, len(order) - k)
+    return order[first + rng.integers(0, k, len(durations_s))]
+
+
 def call_pool(model: SynthModel, seed: int) -> pd.DataFrame:
     """Realised calls of a few synthetic mice of both sexes (two-part calls left out)."""
     scale = SynthScale(sex_recording_s=60.0, calls_per_s=3.27, n_cortexless=0, n_control=0, strain_recording_s=1.0)
@@ -281,7 +314,7 @@ def planted_recording(
     fade_n = round(0.002 * rate_hz)
     x = tiled(background, n, rng, fade_n=fade_n).astype(np.float64)
     freqs, psd = noise_density(background, rate_hz)
-    picks = rng.integers(0, len(pool), spec.n_calls)
+    picks = similar_duration_picks(pool.duration_s.to_numpy(float), durations, spec.similar_calls, rng)
     rows = []
     sos_burst = signal.butter(4, spec.burst_band_hz, btype="bandpass", fs=rate_hz, output="sos")
     band_power = band_power_of(freqs, psd, spec.burst_band_hz)
