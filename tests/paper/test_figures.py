@@ -29,8 +29,12 @@ def _texts_inside(fig) -> None:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
+    # mplot3d keeps tick labels of ticks outside the view, placed off the canvas and not drawn
+    hidden_3d = {id(t) for ax in fig.axes if ax.name == "3d" for t in ax.findobj(Text)}
     for t in fig.findobj(Text):
         if not t.get_visible() or not t.get_text().strip():
+            continue
+        if id(t) in hidden_3d and not (box.x0 <= t.get_window_extent(renderer).x0 <= box.x1):
             continue
         extent = t.get_window_extent(renderer)
         # a tight bounding box when saved: every text must at least not run far off the canvas
@@ -251,6 +255,134 @@ def test_fig5_has_two_panels_with_intervals_over_animals_only():
     assert _letters(fig) == ["A", "B"]
     a = next(ax for ax in fig.axes if ax.get_label() == "A")
     assert "95 % interval over animals" in a.get_ylabel() and a.get_ylim()[0] == 0
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)
+
+
+def _per_layer(layers, **key_values) -> pd.DataFrame:
+    """A per-layer table (mean, 2 SEM) for each combination of one key's values."""
+    ((key, values),) = key_values.items() if key_values else (("_", [""]),)
+    rows = [
+        {"layer": layer, key: v, "mean": 0.3 + 0.05 * i, "two_sem": 0.02}
+        for v in values
+        for i, layer in enumerate(layers)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_fig6_has_the_papers_seven_panels():
+    from usvlib.paper.plots.network import network_analysis
+
+    layers = ["conv1", "conv2", "conv3", "conv4", "fc1"]
+    rng = np.random.default_rng(0)
+    example = {
+        "image": rng.random((100, 100)),
+        "activations": {layer: rng.random((4, 10, 10)) for layer in layers},
+        "reconstructions": {layer: rng.standard_normal((100, 100)) for layer in layers},
+    }
+    out = SimpleNamespace(
+        classes=("female", "male"),
+        layers=layers,
+        examples={"female": example, "male": example},
+        fraction_active=_per_layer(layers, group=["female", "male"]),
+        correlations=_per_layer(layers, pairs=["within_female", "within_male", "across"]),
+        unit_similarity=_per_layer(layers, series=[""]).drop(columns="series"),
+        reconstruction=_per_layer(layers, series=[""]).drop(columns="series"),
+        network=SimpleNamespace(fold=["Rfem_0"], analysed_network=np.array([0.7]), sex_dnn=np.array([0.72])),
+    )
+    fig = network_analysis(out, synthetic=True)
+    assert _letters(fig) == list("ABCDEFG")
+    assert "synthetic data" in fig._suptitle.get_text() and "2 SEM" in fig._suptitle.get_text()
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)
+
+
+def test_fig7_has_the_papers_eight_panels():
+    from usvlib.paper.plots.space import usv_space
+
+    rng = np.random.default_rng(1)
+    n = 200
+    group = np.where(np.arange(n) % 2, "male", "female")
+    points = pd.DataFrame(
+        {
+            "x": rng.standard_normal(n),
+            "y": rng.standard_normal(n),
+            "z": rng.standard_normal(n),
+            "group": group,
+            "p_positive": rng.random(n),
+            "in_male_cluster": np.arange(n) < 20,
+            "mean_freq_hz": rng.uniform(50e3, 90e3, n),
+            "freq_range_hz": rng.uniform(1e3, 30e3, n),
+            "duration_s": rng.uniform(0.01, 0.1, n),
+        }
+    )
+    columns = ["mean_freq_hz", "freq_range_hz", "duration_s"]
+    out = SimpleNamespace(
+        points=points,
+        classes=("female", "male"),
+        examples_in=np.array([1, 3, 5]),
+        examples_out=np.array([0, 7, 9]),
+        per_animal=pd.DataFrame({"animal": ["f1", "m1"], "group": ["female", "male"], "n_usvs": [2, 18]}),
+        n_males_present=1,
+        settings={"n_males": 1},
+        properties=pd.DataFrame({"male_cluster": points[columns].median(), "elsewhere": points[columns].median()}),
+        confident_fraction=0.3,
+        knn_purity_confident=0.7,
+        knn_purity_all=0.6,
+        precision=0.8,
+        recall=0.8,
+        n_usvs=20,
+        male_share=0.9,
+    )
+    fig = usv_space(out, rng.random((n, 100, 100)), synthetic=True)
+    assert _letters(fig) == list("ABCDEFGH")
+    assert "synthetic data" in fig._suptitle.get_text()
+    _not_blank(fig)
+    _texts_inside(fig)
+    plt.close(fig)
+
+
+def test_fig8_has_three_panels_and_p_values_clear_of_the_bars():
+    from usvlib.paper.plots.strain import strain
+
+    animals = ["control01", "control02", "cortexless01", "cortexless02"]
+    groups = ["control", "control", "cortexless", "cortexless"]
+    rows = [
+        {
+            "model": m,
+            "split": s,
+            "mean": 0.55,
+            "ci_low": 0.45,
+            "ci_high": 0.65 + 0.1 * (s == "random_split"),
+            "p_value": 0.1,
+        }
+        for m in ("dnn", "ridge", "svm")
+        for s in ("across_animals", "random_split", "shuffled")
+    ]
+    out = SimpleNamespace(
+        classes=("control", "cortexless"),
+        counts=pd.DataFrame({"group": groups, "recording": animals, "animal": animals, "n_usvs": [100, 80, 120, 90]}),
+        table=pd.DataFrame(rows),
+        oracle=0.6,
+        per_animal=pd.DataFrame({"group": groups, "animal": animals, "accuracy": [0.4, 0.5, 0.7, 0.6]}),
+        identity_stats={"accuracy": 0.13, "ci_low": 0.08, "ci_high": 0.2, "p_value": 0.0005, "chance": 0.04},
+    )
+    fig = strain(out, synthetic=True, supported=False)
+    assert _letters(fig) == ["A", "B", "C"]
+    b = next(ax for ax in fig.axes if ax.get_label() == "B")
+    assert b.get_ylim()[0] == 0
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in b.texts if t.get_text().startswith("p=")]
+    assert len(labels) == 9
+    caps = max(line.get_window_extent(renderer).y1 for line in b.lines if len(line.get_xdata()))
+    # every p-value starts above the tallest error bar of the panel's model groups here (0.75)
+    assert min(t.get_window_extent(renderer).y0 for t in labels) >= b.transData.transform((0, 0.75))[1] - 1
+    assert caps > 0
+    c = next(ax for ax in fig.axes if ax.get_label() == "C")
+    assert "which mouse" not in c.get_title().lower()
     _not_blank(fig)
     _texts_inside(fig)
     plt.close(fig)

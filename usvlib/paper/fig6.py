@@ -34,6 +34,7 @@ from usvlib.internals import (
     saliency,
     unit_similarity,
 )
+from usvlib.paper.examples import typical_examples
 from usvlib.paper.fig3 import across_animals_dnn
 from usvlib.paper.runners import load_saved_network, network_cv
 from usvlib.paper.study import Study
@@ -155,8 +156,10 @@ def compute(study: Study, *, progress: bool = True) -> Fig6Result:
                 salient[names[c]].append(saliency(net, x[confident[c][:SALIENT_PER_CLASS]])[:, 0])
             members = np.flatnonzero(y == c)
             if names[c] not in examples and len(members):
-                # the example: the stimulus of its class the network is surest of
-                best = int(members[np.argmax(p_positive[members] if c == 1 else 1 - p_positive[members])])
+                # the example: by the library's rule (a typical, visible USV of its class)
+                rows = study.table.iloc[chosen[members]].assign(usv=chosen[members], _class=names[c])
+                pick = int(typical_examples(rows, "_class", per_value=1).usv.iloc[0])
+                best = int(members[np.flatnonzero(chosen[members] == pick)[0]])
                 one = x[best : best + 1]
                 single = layer_activations(net, one)
                 examples[names[c]] = {

@@ -9,8 +9,8 @@ import pandas as pd
 from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
 
 
-def _letter(ax, letter: str, *, x: float = -0.12) -> None:
-    panel_letter(ax, letter, x=x, y=1.06)
+def _letter(ax, letter: str, *, x: float = -0.12, y: float = 1.06) -> None:
+    panel_letter(ax, letter, x=x, y=y)
     ax.set_label(letter)  # the panel's axes can be found by its letter
 
 

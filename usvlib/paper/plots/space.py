@@ -58,22 +58,22 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     pts = result.points
     negative, positive = result.classes
     colors = pts.group.map(SEX_COLORS).fillna("grey").to_numpy()
-    fig = plt.figure(figsize=(13, 12.5))
-    grid = fig.add_gridspec(4, 6, height_ratios=[1.5, 0.6, 1, 1], hspace=0.75, wspace=0.9)
-    ax = fig.add_subplot(grid[0, 1:5], projection="3d")
+    fig = plt.figure(figsize=(13, 11))
+    grid = fig.add_gridspec(3, 6, height_ratios=[1.5, 1, 1], hspace=0.6, wspace=0.9)
+    ax = fig.add_subplot(grid[0, 0:4], projection="3d")
     _scatter3d(ax, pts, ("x", "y", "z"), colors, "t-SNE", circle=True)
-    ax.set_title(
-        f"t-SNE of the spectrograms: {negative} red, {positive} blue; black: the male cluster", fontsize=9, pad=14
-    )
-    ax.text2D(0.02, 1.04, "A", transform=ax.transAxes, fontsize=13, fontweight="bold")
+    ax.set_title(f"t-SNE of the spectrograms: {negative} red, {positive} blue; black: the male cluster", fontsize=9)
+    ax.text2D(-0.02, 1.0, "A", transform=ax.transAxes, fontsize=13, fontweight="bold", va="bottom")
+    # B beside A: the examples in two rows of three
+    examples = grid[0, 4:6].subgridspec(2, 3, wspace=0.15, hspace=0.5)
     shown = [(usv, "male cluster") for usv in result.examples_in] + [(usv, "elsewhere") for usv in result.examples_out]
     for j, (usv, where) in enumerate(shown[:6]):
-        ax = fig.add_subplot(grid[1, j])
+        ax = fig.add_subplot(examples[j // 3, j % 3])
         group = pts.group.iloc[usv]
-        _picture(ax, images[usv], f"{where}, {group}", cmap="magma", color=SEX_COLORS.get(group, "black"))
+        _picture(ax, images[usv], f"{where},\n{group}", cmap="magma", color=SEX_COLORS.get(group, "black"))
         if j == 0:
-            _letter(ax, "B", x=-0.4)
-    ax = fig.add_subplot(grid[2, 0:2])
+            _letter(ax, "B", x=-0.35, y=1.35)
+    ax = fig.add_subplot(grid[1, 0:2])
     diff, extent = density_difference(
         pts[["x", "y"]].to_numpy(), pts.group, positive, negative, bins=DENSITY_BINS, sigma_bins=DENSITY_SIGMA_BINS
     )
@@ -83,7 +83,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     bandwidth = DENSITY_SIGMA_BINS * (extent[1] - extent[0]) / DENSITY_BINS
     _flat(ax, pts, f"{positive} (blue) − {negative} (red) density,\nGaussian kernel σ {bandwidth:.1f} t-SNE units")
     _letter(ax, "C", x=-0.25)
-    ax = fig.add_subplot(grid[2, 2:4])
+    ax = fig.add_subplot(grid[1, 2:4])
     confident = ((pts.p_positive < 0.1) | (pts.p_positive > 0.9)).to_numpy()
     ax.scatter(pts.x[~confident], pts.y[~confident], s=1, c="lightgrey", rasterized=True)
     ax.scatter(pts.x[confident], pts.y[confident], s=1, c=colors[confident], rasterized=True)
@@ -94,7 +94,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
         f"sex purity of 10 neighbours {result.knn_purity_confident:.2f} (all USVs: {result.knn_purity_all:.2f})",
     )
     _letter(ax, "D", x=-0.25)
-    ax = fig.add_subplot(grid[2, 4:6])
+    ax = fig.add_subplot(grid[1, 4:6])
     per = result.per_animal.sort_values(["group", "animal"])
     ax.bar(np.arange(len(per)), per.n_usvs, color=per.group.map(SEX_COLORS).fillna("grey"))
     ax.set_xticks(np.arange(len(per)))
@@ -103,7 +103,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     ax.set_title(f"from {result.n_males_present} of {result.settings['n_males']} males", fontsize=8)
     _letter(ax, "E", x=-0.3)
     for j, (column, (label, scale)) in enumerate(OVERLAY_LABELS.items()):
-        ax = fig.add_subplot(grid[3, 2 * j : 2 * j + 2])
+        ax = fig.add_subplot(grid[2, 2 * j : 2 * j + 2])
         values = pts[column].to_numpy() * scale
         lo, hi = np.nanpercentile(values, [2, 98])
         sc = ax.scatter(pts.x, pts.y, c=values, s=1, cmap="viridis", vmin=lo, vmax=hi, rasterized=True)
@@ -120,7 +120,6 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
         f"Fig 7 — the space of USVs ({'synthetic data' if synthetic else 'real data'}): male cluster of "
         f"{result.n_usvs} USVs, {100 * result.male_share:.0f} % male{found}",
         fontsize=11,
-        y=0.92,
     )
     return fig
 

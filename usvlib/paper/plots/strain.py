@@ -49,19 +49,23 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     ax = fig.add_subplot(grid[:, 1])
     table = result.table.set_index(["model", "split"])
     width = 0.26
-    for j, (split, (label, color)) in enumerate(SPLIT_STYLE.items()):
-        for i, model in enumerate(MODEL_NAMES):
-            if (model, split) not in table.index:
+    for i, model in enumerate(MODEL_NAMES):
+        bars = [(j, split, label, color) for j, (split, (label, color)) in enumerate(SPLIT_STYLE.items())]
+        rows = {split: table.loc[(model, split)] for _, split, _, _ in bars if (model, split) in table.index}
+        # the p-values of a model stand in one row above its tallest error bar: clear of every bar
+        tops = [r.ci_high if r.ci_high is not None and np.isfinite(r.ci_high) else r["mean"] for r in rows.values()]
+        label_y = max(tops, default=0.0) + 0.03
+        for j, split, label, color in bars:
+            if split not in rows:
                 continue
-            row = table.loc[(model, split)]
+            row = rows[split]
             x = i + (j - 1) * width
             centre = row["mean"]
             has_ci = row.ci_low is not None and np.isfinite(row.ci_low)
             err = [[centre - row.ci_low], [row.ci_high - centre]] if has_ci else None
             ax.bar(x, centre, width, yerr=err, capsize=3, color=color, label=label if i == 0 else None)
             if row.p_value is not None and np.isfinite(row.p_value):
-                top = row.ci_high if has_ci else centre
-                ax.text(x, top + 0.015, f"p={row.p_value:.2g}", ha="center", fontsize=8, rotation=90, va="bottom")
+                ax.text(x, label_y, f"p={row.p_value:.2g}", ha="center", fontsize=8, rotation=90, va="bottom")
     ax.axhline(0.5, color="grey", lw=0.6, label="chance")
     if result.oracle is not None:
         ax.axhline(result.oracle, ls="--", color="k", lw=0.9, label=f"strain oracle: {100 * result.oracle:.1f} %")
@@ -82,11 +86,15 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     ax.set_xticklabels(per.animal, rotation=90, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("DNN accuracy, left-out animal")
-    ax.set_title(
-        textwrap.fill(f"which mouse: {identity_text(result.identity_stats)}", 60),
-        fontsize=9,
-    )
+    ax.set_title("the DNN on new animals: accuracy per left-out animal", fontsize=9)
     _letter(ax, "C")
+    fig.text(
+        0.01,
+        0.005,
+        textwrap.fill(f"Which mouse a USV comes from (identity network): {identity_text(result.identity_stats)}", 110),
+        fontsize=8,
+        va="bottom",
+    )
     verdict = "supports" if supported else "does not support"
     fig.suptitle(
         f"Fig 8 — strain: {positive} vs {negative} ({'synthetic data' if synthetic else 'real data'}); "
