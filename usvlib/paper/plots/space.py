@@ -60,12 +60,14 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     colors = pts.group.map(SEX_COLORS).fillna("grey").to_numpy()
     fig = plt.figure(figsize=(13, 11))
     grid = fig.add_gridspec(3, 6, height_ratios=[1.5, 1, 1], hspace=0.6, wspace=0.9)
-    ax = fig.add_subplot(grid[0, 0:4], projection="3d")
+    ax = fig.add_subplot(grid[0, 0:3], projection="3d")
     _scatter3d(ax, pts, ("x", "y", "z"), colors, "t-SNE", circle=True)
-    ax.set_title(f"t-SNE of the spectrograms: {negative} red, {positive} blue; black: the male cluster", fontsize=9)
-    ax.text2D(-0.02, 1.0, "A", transform=ax.transAxes, fontsize=13, fontweight="bold", va="bottom")
+    ax.set_title(f"t-SNE of the spectrograms: {negative} red, {positive} blue,\nthe male cluster black", fontsize=9)
+    # a 3-D axes shrinks to its cube, under its title: the letter goes at the cell's corner
+    cell = grid[0, 0:3].get_position(fig)
+    fig.text(cell.x0 - 0.02, cell.y1, "A", fontsize=13, fontweight="bold", va="bottom", ha="left")
     # B beside A: the examples in two rows of three
-    examples = grid[0, 4:6].subgridspec(2, 3, wspace=0.15, hspace=0.5)
+    examples = grid[0, 3:6].subgridspec(2, 3, wspace=0.15, hspace=0.5)
     shown = [(usv, "male cluster") for usv in result.examples_in] + [(usv, "elsewhere") for usv in result.examples_out]
     for j, (usv, where) in enumerate(shown[:6]):
         ax = fig.add_subplot(examples[j // 3, j % 3])

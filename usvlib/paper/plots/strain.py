@@ -36,7 +36,7 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     """
     negative, positive = result.classes
     fig = plt.figure(figsize=(13, 7.5))
-    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.3], hspace=0.75, wspace=0.3)
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.3], hspace=0.75, wspace=0.3, bottom=0.2)
     ax = fig.add_subplot(grid[0, 0])
     counts = result.counts.sort_values(["group", "recording"])
     ax.bar(np.arange(len(counts)), counts.n_usvs, color=counts.group.map(GROUP_COLORS).fillna("grey"))
