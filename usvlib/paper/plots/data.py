@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from usvlib.audio import read_audio
-from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, SPECTROGRAM_CMAP, panel_letter
 from usvlib.spectrogram import stft_magnitude
 
 
@@ -35,23 +35,24 @@ def calls_per_animal(counts: pd.DataFrame, *, title: str = "USVs per recording")
 
 
 def spectrogram_panel(ax, samples: np.ndarray, rate_hz: int, *, t0_s: float = 0.0, dynamic_db: float = 50.0):
-    """Draw a spectrogram (dB, kHz vs ms) of ``samples`` on ``ax``."""
+    """Draw a spectrogram (dB re its loudest pixel, kHz vs ms) of ``samples`` on ``ax``; returns the image."""
     spec, freqs, times = stft_magnitude(samples, rate_hz)
     db = 20 * np.log10(spec + 1e-9)
     top = db.max() if db.size else 0.0
-    ax.imshow(
-        db,
+    image = ax.imshow(
+        db - top,
         origin="lower",
         aspect="auto",
-        cmap="magma",
-        vmin=top - dynamic_db,
-        vmax=top,
+        cmap=SPECTROGRAM_CMAP,
+        vmin=-dynamic_db,
+        vmax=0.0,
         extent=[1e3 * (t0_s + times[0]), 1e3 * (t0_s + times[-1]), freqs[0] / 1e3, freqs[-1] / 1e3]
         if len(times)
         else None,
     )
     ax.set_ylabel("kHz")
     ax.set_xlabel("ms")
+    return image
 
 
 def _plain(c: pd.DataFrame) -> pd.Series:
@@ -169,7 +170,8 @@ def draw_segmentation(ax, path: str, t0_s: float, t1_s: float, detected: pd.Data
     """A stretch of recording (spectrogram, 15-150 kHz) with the detected calls (and the true
     ones) drawn as bars under it (Fig 1C)."""
     samples, rate = read_audio(path, start_s=t0_s, stop_s=t1_s)
-    spectrogram_panel(ax, samples, rate, t0_s=0.0)
+    image = spectrogram_panel(ax, samples, rate, t0_s=0.0)
+    ax.figure.colorbar(image, ax=ax, label="dB re the loudest pixel", shrink=0.85, pad=0.01)
     ax.set_xlabel("time from the start of the excerpt (ms)")
     ax.set_ylabel("frequency (kHz)")
     ax.set_ylim(12, 150)
