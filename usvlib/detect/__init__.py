@@ -40,8 +40,8 @@ holds every setting):
    * its **score** (mean purity over the strong threshold) reaches ``min_score`` (1.2), times
      sqrt(``short_s`` / duration) for an event shorter than ``short_s`` (8 ms): the mean of noise
      over n frames spreads as 1 / sqrt(n), so a short event needs more evidence. On the
-     semi-synthetic benchmark the short events that were not calls scored 1.1-1.5 (median 1.3)
-     and the short calls 1.7 or more (5th percentile), at every SNR;
+     semi-synthetic benchmark's first version the short events that were not calls scored
+     1.1-1.5 (median 1.3) and the short calls 1.7 or more (5th percentile), at every SNR;
    * its mean **discontinuity** is at most ``max_discontinuity`` (0.8), the line continuing
      when the next frame holds power within ``continuity_hz`` (5 kHz per 0.85 ms frame, sweeps
      up to 5.9 kHz/ms) of its peak; an event scoring ``confident_score`` (2) or more is kept
