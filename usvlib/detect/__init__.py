@@ -18,7 +18,7 @@ holds every setting):
    both sides), the *peak frequency*, the *power-weighted mean frequency*, the *contrast* of the peak against the
    spectrum ``contrast_offset_hz`` away on both sides (a low-frequency burst leaking into the
    band is a slope, not a peak) and the *spectral discontinuity* (after Holy & Guo 2005: 0 when
-   the previous frame holds comparable power within +-3 bins of this frame's peak, so that
+   the previous frame holds comparable power within ``continuity_hz`` of this frame's peak, so that
    sweeps stay continuous).
 4. **Adaptive threshold.** Purity and contrast are averaged over ``smooth_s`` (4.3 ms, five
    frames: half the shortest calls looked for), so that a faint call's frames add up while

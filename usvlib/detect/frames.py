@@ -53,6 +53,10 @@ class DetectorParams:
             raise ConfigError(f"median_frames must be odd and >= 1, got {self.median_frames}")
         if self.smooth_s < 0:
             raise ConfigError(f"smooth_s must be >= 0, got {self.smooth_s}")
+        if self.continuity_hz <= 0:
+            raise ConfigError(f"continuity_hz must be > 0, got {self.continuity_hz}")
+        if self.min_score < 0 or self.short_s < 0:
+            raise ConfigError(f"min_score and short_s must be >= 0, got {self.min_score} and {self.short_s}")
 
 
 @dataclass
@@ -105,12 +109,9 @@ def _whiten(power: np.ndarray, seg: int, floor: np.ndarray | None) -> tuple[np.n
     # every 8th frame is plenty for a percentile, and eight times cheaper; the same number of them
     # from every segment, so that one call takes the percentiles of all (a call per segment cost
     # a sixth of a second per 10 minutes in numpy's overhead alone)
-    for step in (8, 1):  # every frame when a segment is shorter than eight (a tiny floor_s)
-        sampled = np.arange(0, m, step)
-        seg_of = np.searchsorted(bounds, sampled, side="right") - 1
-        k = int(np.bincount(seg_of, minlength=n_seg).min())
-        if k > 0:
-            break
+    sampled = np.arange(0, m, 8 if seg >= 8 else 1)  # every segment holds >= seg frames
+    seg_of = np.searchsorted(bounds, sampled, side="right") - 1
+    k = int(np.bincount(seg_of, minlength=n_seg).min())
     first = np.searchsorted(seg_of, np.arange(n_seg))
     rows = sampled[first[:, None] + np.arange(k)[None, :]]
     floors = np.percentile(power[rows], 25, axis=1)

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import signal
 
 from usvlib._seeding import rng_for
+from usvlib.spectrogram import stft_magnitude
 from usvlib.synth.model import SynthModel
 from usvlib.synth.population import sample_animals, sample_calls
 from usvlib.synth.render import render_call
@@ -189,7 +190,7 @@ def labelled_call_snr_db(samples: np.ndarray, rate_hz: int, calls: pd.DataFrame,
     """The SNR of labelled calls in a real recording, as the planted calls' ``snr_db`` defines it.
 
     Within each call's interval the power in ``SNR_BAND_HZ`` is measured on the paper's
-    spectrogram (1.667 ms Hann windows, half overlapping); the background's power in the band
+    spectrogram (``usvlib.spectrogram.stft_magnitude``); the background's power in the band
     (from ``background``, the recording's call-free stretches) is taken off and the rest divided
     by it. Measured on planted calls it reads their stated SNR (``tests/synth``).
 
@@ -209,14 +210,11 @@ def labelled_call_snr_db(samples: np.ndarray, rate_hz: int, calls: pd.DataFrame,
         SNR in dB; NaN for a call shorter than two spectrogram frames or with no power above the
         background's.
     """
-    n = round(0.001667 * rate_hz)
 
     def band_power_per_frame(x):
-        freqs, times, power = signal.spectrogram(
-            np.asarray(x, np.float64), fs=rate_hz, window="hann", nperseg=n, noverlap=n // 2, mode="psd"
-        )
+        magnitude, freqs, times = stft_magnitude(np.asarray(x, np.float64), rate_hz)
         inside = (freqs >= SNR_BAND_HZ[0]) & (freqs <= SNR_BAND_HZ[1])
-        return times, power[inside].sum(axis=0) * (freqs[1] - freqs[0])
+        return times, (magnitude[inside].astype(np.float64) ** 2).sum(axis=0)  # units cancel in the ratio
 
     times, in_band = band_power_per_frame(samples)
     noise = float(band_power_per_frame(background)[1].mean())

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, panel_letter
+from usvlib.paper.plots.style import GROUP_COLORS, SEX_COLORS, SPECTROGRAM_CMAP, panel_letter
 
 
 def _letter(ax, letter: str, *, x: float = -0.12, y: float = 1.06) -> None:
@@ -62,7 +62,9 @@ def network_analysis(result, *, synthetic: bool) -> plt.Figure:
         if ex is None:
             continue
         ax = fig.add_subplot(grid[row, 0])
-        _picture(ax, ex["image"], f"{group} USV", cmap="magma", fontsize=9, color=SEX_COLORS.get(group, "black"))
+        _picture(
+            ax, ex["image"], f"{group} USV", cmap=SPECTROGRAM_CMAP, fontsize=9, color=SEX_COLORS.get(group, "black")
+        )
         ax.set_xlabel("time (250 ms)", fontsize=8)
         ax.set_ylabel("frequency (10-150 kHz)", fontsize=8)
         if row == 0:

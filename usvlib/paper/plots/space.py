@@ -7,7 +7,7 @@ import numpy as np
 
 from usvlib.embed import density_difference
 from usvlib.paper.plots.network import _letter, _picture
-from usvlib.paper.plots.style import SEX_COLORS
+from usvlib.paper.plots.style import SEX_COLORS, SPECTROGRAM_CMAP
 
 DENSITY_BINS = 60
 DENSITY_SIGMA_BINS = 1.5
@@ -72,7 +72,7 @@ def usv_space(result, images: np.ndarray, *, synthetic: bool) -> plt.Figure:
     for j, (usv, where) in enumerate(shown[:6]):
         ax = fig.add_subplot(examples[j // 3, j % 3])
         group = pts.group.iloc[usv]
-        _picture(ax, images[usv], f"{where},\n{group}", cmap="magma", color=SEX_COLORS.get(group, "black"))
+        _picture(ax, images[usv], f"{where},\n{group}", cmap=SPECTROGRAM_CMAP, color=SEX_COLORS.get(group, "black"))
         if j == 0:
             _letter(ax, "B", x=-0.35, y=1.35)
     ax = fig.add_subplot(grid[1, 0:2])

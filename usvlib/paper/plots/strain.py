@@ -49,8 +49,8 @@ def strain(result, *, synthetic: bool, supported: bool) -> plt.Figure:
     ax = fig.add_subplot(grid[:, 1])
     table = result.table.set_index(["model", "split"])
     width = 0.26
+    bars = [(j, split, label, color) for j, (split, (label, color)) in enumerate(SPLIT_STYLE.items())]
     for i, model in enumerate(MODEL_NAMES):
-        bars = [(j, split, label, color) for j, (split, (label, color)) in enumerate(SPLIT_STYLE.items())]
         rows = {split: table.loc[(model, split)] for _, split, _, _ in bars if (model, split) in table.index}
         # the p-values of a model stand in one row above its tallest error bar: clear of every bar
         tops = [r.ci_high if r.ci_high is not None and np.isfinite(r.ci_high) else r["mean"] for r in rows.values()]
