@@ -90,6 +90,18 @@ def test_short_calls_and_fast_sweeps_are_found(tmp_path):
     assert strict.n_matched == 1 and strict.n_detected == 1
 
 
+def test_a_short_call_diluted_by_a_faint_tail_is_kept():
+    # a 10 ms call whose event a faint 60 ms tail lengthens: the event's mean purity is too low,
+    # but its strongest 8 ms stretch is a call on its own (DetectorParams.window_score)
+    x = noise(1.0, seed=5)
+    place(x, tone(70_000, 0.010, amplitude=0.002, ramp_s=0.001), 0.30)
+    place(x, tone(70_000, 0.060, amplitude=0.0008, ramp_s=0.001), 0.312)
+    calls = detect_samples(x, rate_hz=RATE)
+    assert len(calls) == 1 and calls.onset_s.iloc[0] == pytest.approx(0.30, abs=0.003)
+    assert calls.score.iloc[0] < DetectorParams().min_score  # kept by the stretch, not the mean
+    assert len(detect_samples(x, rate_hz=RATE, params=DetectorParams(window_score=np.inf))) == 0
+
+
 def test_other_sampling_rates(tmp_path):
     rate = 250_000
     t = np.arange(int(1.0 * rate)) / rate

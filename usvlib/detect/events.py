@@ -300,7 +300,14 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     # noise's mean over n frames spreads as 1 / sqrt(n): a shorter event needs a higher score
     needed = params.min_score * np.sqrt(np.maximum(params.short_s / np.maximum(duration_s, 1e-9), 1.0))
     continuous = (disc <= params.max_discontinuity) | (score >= params.confident_score)
-    keep = (n_voiced > 0) & continuous & (score >= needed)
+    # hysteresis and merging can lengthen a faint short call with noise frames, which dilute
+    # its mean: an event also stands when a stretch of short_s within it is a call on its own
+    window = max(1, round(params.short_s / ff.frame_s))
+    strong_window = (moving_average(ff.purity, window) >= params.window_score * strong_thr) & (
+        moving_average(ff.discontinuity, window) <= params.max_discontinuity
+    )
+    has_strong_window = per_event(strong_window.astype(np.int64)) > 0
+    keep = (n_voiced > 0) & ((continuous & (score >= needed)) | has_strong_window)
     return pd.DataFrame(
         {
             "onset_s": starts * ff.frame_s,

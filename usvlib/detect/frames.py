@@ -32,6 +32,7 @@ class DetectorParams:
     continuity_hz: float = 5_000.0
     min_score: float = 1.2
     confident_score: float = 2.0
+    window_score: float = 1.4
     short_s: float = 0.008
     min_duration_s: float = 0.005
     max_duration_s: float = 0.500
@@ -55,6 +56,8 @@ class DetectorParams:
             raise ConfigError(f"smooth_s must be >= 0, got {self.smooth_s}")
         if self.continuity_hz <= 0:
             raise ConfigError(f"continuity_hz must be > 0, got {self.continuity_hz}")
+        if self.window_score < 0:
+            raise ConfigError(f"window_score must be >= 0, got {self.window_score}")
         if self.min_score < 0 or self.short_s < 0:
             raise ConfigError(f"min_score and short_s must be >= 0, got {self.min_score} and {self.short_s}")
 
