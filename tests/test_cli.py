@@ -68,6 +68,36 @@ def test_detect_command(tmp_path):
     assert len(calls) == 16 and set(calls.columns) >= {"recording", "onset_s", "offset_s", "mean_freq_hz"}
 
 
+def test_detect_writes_the_table_write_calls_writes_without_pandas(tmp_path):
+    """``usvlib detect`` writes its CSV from the detector's columns, without importing pandas; the
+    bytes are those of ``write_calls(detect_many(...))``, with an empty table and a comma in a name."""
+    import shutil
+
+    import numpy as np
+
+    from usvlib.audio import write_wav
+    from usvlib.detect import detect_many
+    from usvlib.formats import write_calls
+    from usvlib.paths import reference_clips_dir
+
+    clip = tmp_path / "rec, one.wav"
+    shutil.copy(reference_clips_dir() / "1" / "rec_1.wav", clip)
+    silent = write_wav(tmp_path / "silent.wav", np.zeros(300_000), 300_000)
+    for paths in ([clip, silent], [silent]):
+        out, expected = tmp_path / "cli.csv", tmp_path / "library.csv"
+        assert _run("detect", *map(str, paths), "-o", str(out), "--quiet").returncode == 0
+        write_calls(detect_many(paths, progress=False)[0], expected)
+        assert out.read_bytes() == expected.read_bytes()
+    probe = "import sys, usvlib.cli; usvlib.cli.main(sys.argv[1:]); print('pandas' in sys.modules)"
+    res = subprocess.run(
+        [sys.executable, "-c", probe, "detect", str(clip), "-o", str(tmp_path / "p.csv"), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert res.stdout.strip().endswith("False")
+
+
 def test_detect_checks_its_output_first_and_never_replaces_a_good_one(tmp_path):
     from usvlib.paths import reference_clips_dir
 

@@ -103,7 +103,7 @@ def test_the_runs_keys_cover_the_code_that_defines_them():
     detect = dependencies(extract.extract_dataset, extract.read_table)
     assert "usvlib.metrics.match_to_truth" in truth and "usvlib.products.recording_products" in truth
     assert not any(d.startswith("usvlib.detect.events") for d in truth)
-    assert "usvlib.detect.events.events_from_features" in detect
+    assert "usvlib.detect.events.event_columns" in detect
     for keys in (network, truth, detect):
         assert not any(d.startswith(("usvlib.paper.fig", "usvlib.paper.plots", "usvlib.paper.results")) for d in keys)
         assert "usvlib.metrics.score_detections" not in keys

@@ -192,3 +192,40 @@ def array_digest(values, length: int = 12) -> str:
     import numpy as np
 
     return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:length]
+
+
+def write_csv_columns(columns: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write one array per column as CSV, atomically, as ``DataFrame.to_csv(index=False, float_format="%.10g")`` would.
+
+    For tables of floats and strings without pandas (``usvlib detect`` saves its import): floats
+    as ``%.10g`` and NaN as an empty field, other values as ``str``, quoted where CSV needs it.
+
+    Parameters
+    ----------
+    columns : dict of array-like
+        Column name -> values, all of one length.
+    path : path-like
+
+    Returns
+    -------
+    Path
+    """
+    import csv
+
+    import numpy as np
+
+    fields = []
+    for values in columns.values():
+        values = np.asarray(values)
+        if values.dtype.kind == "f":
+            text = np.char.mod("%.10g", values).astype(object)
+            text[np.isnan(values)] = ""
+            fields.append(text)
+        else:
+            fields.append(values.astype(str))
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator=os.linesep)  # as pandas
+        writer.writerow(list(columns))
+        writer.writerows(zip(*fields, strict=True))
+    return path

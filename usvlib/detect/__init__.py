@@ -66,12 +66,18 @@ calls is apart from the algorithm, in ``usvlib.metrics``.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from usvlib.audio import MIN_RATE_HZ
-from usvlib.detect.events import CALL_COLUMNS, events_from_features, noise_threshold_factor, thresholds
+from usvlib.detect.events import (
+    CALL_COLUMNS,
+    event_columns,
+    events_from_features,
+    noise_threshold_factor,
+    thresholds,
+)
 from usvlib.detect.frames import (
     DetectorParams,
     FrameFeatures,
@@ -82,6 +88,9 @@ from usvlib.detect.frames import (
 )
 from usvlib.errors import AudioError, UsvlibError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "CALL_COLUMNS",
     "DetectorParams",
@@ -90,6 +99,7 @@ __all__ = [
     "detect_file",
     "detect_many",
     "detect_samples",
+    "event_columns",
     "events_from_features",
     "frame_features",
     "noise_threshold_factor",
@@ -129,10 +139,19 @@ def detect_file(path: str | os.PathLike, params: DetectorParams = DetectorParams
     >>> calls = detect_file("rec1.wav")  # doctest: +SKIP
     >>> calls[["onset_s", "offset_s", "mean_freq_hz"]].head()  # doctest: +SKIP
     """
-    ff = frame_features(path, params, channel=channel)
-    calls = events_from_features(ff, params)
-    calls.insert(0, "recording", str(path))
-    return calls.reset_index(drop=True)
+    return _as_table(_file_columns(path, params, channel))
+
+
+def _file_columns(path, params: DetectorParams, channel) -> dict[str, np.ndarray]:
+    """The table of :func:`detect_file` as one array per column (``CALL_COLUMNS``)."""
+    columns = event_columns(frame_features(path, params, channel=channel), params)
+    return {"recording": np.full(len(columns["onset_s"]), str(path), dtype=object), **columns}
+
+
+def _as_table(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    import pandas as pd  # here: the command line's ``usvlib detect`` needs no table library
+
+    return pd.DataFrame(columns, columns=CALL_COLUMNS)
 
 
 def detect_samples(
@@ -195,16 +214,15 @@ def detect_samples(
     n, block_frames = block_layout(params, int(rate_hz))
     step = block_frames * n
     ff = features_of_blocks((x[i : i + step] for i in range(0, len(x), step)), int(rate_hz), params)
-    calls = events_from_features(ff, params)
-    calls.insert(0, "recording", recording)
-    return calls.reset_index(drop=True)
+    columns = event_columns(ff, params)
+    return _as_table({"recording": np.full(len(columns["onset_s"]), recording, dtype=object), **columns})
 
 
-def _detect_or_fail(job: tuple) -> pd.DataFrame | str:
-    """One recording of :func:`detect_many`: its calls, or the message of why it failed."""
+def _detect_or_fail(job: tuple) -> dict[str, np.ndarray] | str:
+    """One recording of :func:`detect_many`: its calls' columns, or the message of why it failed."""
     path, params, channel = job
     try:
-        return detect_file(path, params, channel=channel)
+        return _file_columns(path, params, channel)
     except UsvlibError as exc:
         return str(exc)
 
@@ -255,9 +273,35 @@ def detect_many(
     >>> for path, message in failures.items():  # doctest: +SKIP
     ...     print(path, message)
     """
+    columns, failures = detect_many_columns(
+        paths, params, channel=channel, progress=progress, workers=workers, scheduler=scheduler
+    )
+    return _as_table(columns), failures
+
+
+def detect_many_columns(
+    paths: list[str | os.PathLike],
+    params: DetectorParams = DetectorParams(),
+    *,
+    channel=None,
+    progress: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """:func:`detect_many` with the calls as one array per column, for callers without pandas.
+
+    Parameters and failures as for :func:`detect_many`.
+
+    Returns
+    -------
+    calls : dict of ndarray
+        ``CALL_COLUMNS`` in order, the recordings' rows one after another.
+    failures : dict
+        ``{path: message}``.
+    """
     from usvlib._parallel import process_map
 
-    frames, failures = [], {}
+    parts, failures = [], {}
     jobs = [(path, params, channel) for path in paths]
     results = process_map(
         _detect_or_fail,
@@ -272,6 +316,7 @@ def detect_many(
         if isinstance(result, str):
             failures[str(path)] = result
         else:
-            frames.append(result)
-    calls = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CALL_COLUMNS)
-    return calls, failures
+            parts.append(result)
+    if not parts:
+        parts = [{name: np.zeros(0, dtype=object if name == "recording" else float) for name in CALL_COLUMNS}]
+    return {name: np.concatenate([part[name] for part in parts]) for name in CALL_COLUMNS}, failures

@@ -6,12 +6,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from usvlib._io import write_json_atomic
 from usvlib.detect.frames import DetectorParams, FrameFeatures
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CALL_COLUMNS = [
     "recording",
@@ -242,7 +245,26 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
         peaks) and mean frequency in Hz, mean purity, peak SNR in dB and the score (mean purity
         over the strong threshold). Empty when there are no calls.
     """
-    empty = pd.DataFrame(columns=CALL_COLUMNS[1:])
+    import pandas as pd  # here, not at the top: ``usvlib detect`` writes its table without pandas
+
+    return pd.DataFrame(event_columns(ff, params), columns=CALL_COLUMNS[1:])
+
+
+def event_columns(ff: FrameFeatures, params: DetectorParams = DetectorParams()) -> dict[str, np.ndarray]:
+    """The table of :func:`events_from_features` as one array per column (no pandas needed).
+
+    Parameters
+    ----------
+    ff : FrameFeatures
+    params : DetectorParams
+
+    Returns
+    -------
+    dict of ndarray
+        ``CALL_COLUMNS`` but ``recording``, in that order, one value per call; empty arrays when
+        there are no calls.
+    """
+    empty = {name: np.zeros(0) for name in CALL_COLUMNS[1:]}
     if ff.purity.size == 0:
         return empty
     strong_thr, weak_thr = thresholds(ff, params)
@@ -308,16 +330,15 @@ def events_from_features(ff: FrameFeatures, params: DetectorParams = DetectorPar
     )
     has_strong_window = per_event(strong_window.astype(np.int64)) > 0
     keep = (n_voiced > 0) & ((continuous & (score >= needed)) | has_strong_window)
-    return pd.DataFrame(
-        {
-            "onset_s": starts * ff.frame_s,
-            "offset_s": stops * ff.frame_s,
-            "duration_s": n_frames * ff.frame_s,
-            "min_freq_hz": min_hz,
-            "max_freq_hz": max_hz,
-            "mean_freq_hz": mean_hz,
-            "purity": mean_purity,
-            "peak_snr_db": 10 * np.log10(np.maximum(peak_snr, 1e-12)),
-            "score": score,
-        }
-    )[keep].reset_index(drop=True)
+    columns = {
+        "onset_s": starts * ff.frame_s,
+        "offset_s": stops * ff.frame_s,
+        "duration_s": n_frames * ff.frame_s,
+        "min_freq_hz": min_hz,
+        "max_freq_hz": max_hz,
+        "mean_freq_hz": mean_hz,
+        "purity": mean_purity,
+        "peak_snr_db": 10 * np.log10(np.maximum(peak_snr, 1e-12)),
+        "score": score,
+    }
+    return {name: values[keep] for name, values in columns.items()}
