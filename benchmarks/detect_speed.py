@@ -6,7 +6,8 @@
    usvlib's pass is ``detect`` plus the per-USV products (100 x 100 image, spectral line,
    marginals) of every detected call; the 24 properties are timed separately.
 2. Whole process, one core: ``usvlib detect`` on a 10-minute 300 kHz recording (start-up,
-   reading and writing the table included), pinned to one CPU (``taskset``), best of 3; with
+   reading and writing the table included), pinned to one CPU (``taskset``), best of 3, and
+   with ``--workers 2`` on two cores (two stretches of the file in two processes); with
    ``--with-usvseg`` USVSEG's Python port on the 180 s file the same way (its own environment,
    ``detection_benchmark.py``), and the ratio.
 3. Memory: a 1-hour recording (that minute of audio written 60 times) goes through the same
@@ -138,6 +139,11 @@ def main() -> None:
         print("whole process, one core (best of 3):")
         print(f"  usvlib detect, 10-minute file            : {cli:6.2f} s  ({600 / cli:5.0f}x real time)")
         print(f"  target >= 300x real time                  : {'met' if 600 / cli >= 300 else 'MISSED'}")
+        two = whole_process_seconds(
+            [sys.executable, "-m", "usvlib", "detect", str(ten), "-o", str(Path(tmp) / "t2.csv"), "--quiet"]
+            + ["--workers", "2"]
+        )
+        print(f"  the same with --workers 2 (two cores)     : {two:6.2f} s  ({600 / two:5.0f}x real time)")
         if args.with_usvseg:
             from detection_benchmark import USVSEG_RUNNER, ensure_usvseg
 

@@ -209,3 +209,19 @@ def test_a_damaged_flac_is_named_and_the_batch_goes_on(tmp_path):
     calls, failures = detect_many([good, flac, good2], progress=False)
     assert list(failures) == [str(flac)] and "cut.flac" in failures[str(flac)]
     assert "\n" not in failures[str(flac)] and calls.recording.nunique() == 2
+
+
+def test_workers_sharing_one_file_give_the_table_of_one(tmp_path):
+    # 1 s blocks: five of them, the last (0.3 s) shorter than a noise-floor segment, so it takes
+    # its predecessor's floor, which must lie in the same worker's stretch
+    x = noise(4.3, seed=6)
+    for k, a in enumerate(np.arange(0.2, 4.1, 0.45)):
+        place(x, tone(55_000 + 3_000 * k, 0.03, amplitude=0.01), a)
+    path = _write(tmp_path, x)
+    params = DetectorParams(block_s=1.0)
+    one = detect_file(path, params)
+    assert len(one) == 9
+    pd.testing.assert_frame_equal(detect_file(path, params, workers=2), one)
+    calls, failures = detect_many([path], params, progress=False, workers=2)
+    assert not failures
+    pd.testing.assert_frame_equal(calls, one)

@@ -27,7 +27,13 @@ SCHEDULER_ENV = "USVLIB_SCHEDULER"
 
 
 def scheduler_address(scheduler: str | None = None) -> str | None:
-    """The Dask scheduler to use: ``scheduler``, else ``$USVLIB_SCHEDULER``, else None (local)."""
+    """The Dask scheduler to use: ``scheduler``, else ``$USVLIB_SCHEDULER``, else None (local).
+
+    ``"local"`` means this machine's processes whatever the environment says (work that shares
+    one file, which a cluster's workers may not see).
+    """
+    if scheduler == "local":
+        return None
     return scheduler or os.environ.get(SCHEDULER_ENV) or None
 
 

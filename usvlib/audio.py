@@ -251,6 +251,8 @@ def iter_blocks(
     channel: int | None = None,
     min_rate_hz: int = MIN_RATE_HZ,
     dtype: str = "float32",
+    start_sample: int = 0,
+    stop_sample: int | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(first_sample, samples)`` blocks of ``block_s`` seconds, overlapping by ``overlap_s``.
 
@@ -271,6 +273,9 @@ def iter_blocks(
         Reject files sampled below this.
     dtype : {"float32", "int16", ...}
         Sample type, as ``soundfile`` reads it.
+    start_sample, stop_sample : int, optional
+        Read only samples ``start_sample`` to ``stop_sample`` (default: to the end), the first
+        block starting at ``start_sample``: a worker can take one stretch of a long file.
 
     Yields
     ------
@@ -292,12 +297,13 @@ def iter_blocks(
     ch = _channel(info, channel)
     block = round(block_s * info.rate_hz)
     step = block - round(overlap_s * info.rate_hz)
+    end = info.n_frames if stop_sample is None else min(int(stop_sample), info.n_frames)
     with _open(path) as (stream, _), sf.SoundFile(stream) as f:
-        start = 0
-        while start < info.n_frames:
+        start = max(0, int(start_sample))
+        while start < end:
             f.seek(start)
-            yield start, _read(f, info, min(block, info.n_frames - start), ch, dtype, start)
-            if start + block >= info.n_frames:
+            yield start, _read(f, info, min(block, end - start), ch, dtype, start)
+            if start + block >= end:
                 break
             start += step
 

@@ -178,7 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         "one file per recording)",
     )
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
-    p.add_argument("--workers", type=int, default=1, help="recordings detected at once, each in a process (default 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes: recordings detected at once, or stretches of a single long recording (default 1)",
+    )
     _add_scheduler(p)
     p.add_argument("--quiet", action="store_true")
 

@@ -107,7 +107,9 @@ __all__ = [
 ]
 
 
-def detect_file(path: str | os.PathLike, params: DetectorParams = DetectorParams(), *, channel=None) -> pd.DataFrame:
+def detect_file(
+    path: str | os.PathLike, params: DetectorParams = DetectorParams(), *, channel=None, workers: int = 1
+) -> pd.DataFrame:
     """Detect the USVs of one recording file: one row per call.
 
     Parameters
@@ -118,6 +120,9 @@ def detect_file(path: str | os.PathLike, params: DetectorParams = DetectorParams
         Every setting of the detector, in seconds and hertz (the module docstring).
     channel : int, optional
         Channel of a multi-channel file.
+    workers : int
+        Processes that share a long file, each taking a stretch of it (the same table as one;
+        a file shorter than two 10 s blocks per worker uses fewer).
 
     Returns
     -------
@@ -139,12 +144,12 @@ def detect_file(path: str | os.PathLike, params: DetectorParams = DetectorParams
     >>> calls = detect_file("rec1.wav")  # doctest: +SKIP
     >>> calls[["onset_s", "offset_s", "mean_freq_hz"]].head()  # doctest: +SKIP
     """
-    return _as_table(_file_columns(path, params, channel))
+    return _as_table(_file_columns(path, params, channel, workers))
 
 
-def _file_columns(path, params: DetectorParams, channel) -> dict[str, np.ndarray]:
+def _file_columns(path, params: DetectorParams, channel, workers: int = 1) -> dict[str, np.ndarray]:
     """The table of :func:`detect_file` as one array per column (``CALL_COLUMNS``)."""
-    columns = event_columns(frame_features(path, params, channel=channel), params)
+    columns = event_columns(frame_features(path, params, channel=channel, workers=workers), params)
     return {"recording": np.full(len(columns["onset_s"]), str(path), dtype=object), **columns}
 
 
@@ -250,7 +255,7 @@ def detect_many(
         A progress bar over recordings.
     workers : int
         Recordings detected at once, each in a process of its own (the same tables as one at a
-        time).
+        time); a single recording shares them among stretches of itself (:func:`detect_file`).
     scheduler : str, optional
         A Dask scheduler's address (default ``$USVLIB_SCHEDULER``): the recordings are detected on
         that cluster, whose workers must see the files.
@@ -299,9 +304,15 @@ def detect_many_columns(
     failures : dict
         ``{path: message}``.
     """
-    from usvlib._parallel import process_map
+    from usvlib._parallel import process_map, scheduler_address
 
     parts, failures = [], {}
+    if len(paths) == 1 and workers > 1 and not scheduler_address(scheduler):
+        try:
+            parts.append(_file_columns(paths[0], params, channel, workers))
+        except UsvlibError as exc:
+            failures[str(paths[0])] = str(exc)
+        return _joined(parts), failures
     jobs = [(path, params, channel) for path in paths]
     results = process_map(
         _detect_or_fail,
@@ -317,6 +328,11 @@ def detect_many_columns(
             failures[str(path)] = result
         else:
             parts.append(result)
+    return _joined(parts), failures
+
+
+def _joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-recording columns one after another (empty columns when there are none)."""
     if not parts:
         parts = [{name: np.zeros(0, dtype=object if name == "recording" else float) for name in CALL_COLUMNS}]
-    return {name: np.concatenate([part[name] for part in parts]) for name in CALL_COLUMNS}, failures
+    return {name: np.concatenate([part[name] for part in parts]) for name in CALL_COLUMNS}

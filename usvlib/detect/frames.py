@@ -260,7 +260,7 @@ def features_of_blocks(blocks, rate_hz: int, params: DetectorParams) -> FrameFea
         If ``params.band_hz`` leaves fewer than 8 frequency bins at ``rate_hz``.
     """
     n = max(16, round(params.frame_s * rate_hz))
-    parts: dict[str, list] = {k: [] for k in ("purity", "contrast", "peak_hz", "mean_hz", "discontinuity", "peak_snr")}
+    parts: dict[str, list] = {k: [] for k in _FEATURES}
     floor = None
     for block in blocks:
         if len(block) < n:
@@ -295,7 +295,7 @@ def block_layout(params: DetectorParams, rate_hz: int) -> tuple[int, int]:
 
 
 def frame_features(
-    path: str | os.PathLike, params: DetectorParams = DetectorParams(), *, channel=None
+    path: str | os.PathLike, params: DetectorParams = DetectorParams(), *, channel=None, workers: int = 1
 ) -> FrameFeatures:
     """Per-frame features of a whole recording, read block by block.
 
@@ -306,6 +306,11 @@ def frame_features(
     params : DetectorParams
     channel : int, optional
         Channel of a multi-channel file.
+    workers : int
+        Processes that share the file, each taking a stretch of whole blocks (used when every
+        stretch gets at least two blocks; the same features as one process: a block's noise
+        floor is its own, only a last block shorter than a floor segment borrows its
+        predecessor's, which lies in the same stretch).
 
     Returns
     -------
@@ -320,5 +325,30 @@ def frame_features(
     """
     info = audio_info(path)
     n, block_frames = block_layout(params, info.rate_hz)
-    blocks = iter_blocks(path, block_s=block_frames * n / info.rate_hz, channel=channel, dtype="int16")
-    return features_of_blocks((block for _, block in blocks), info.rate_hz, params)
+    block_n = block_frames * n
+    n_blocks = -(-info.n_frames // block_n)
+    workers = max(1, min(int(workers), n_blocks // 2))
+    if workers == 1:
+        return _stretch_features((path, params, channel, 0, info.n_frames))
+    from usvlib._parallel import process_map
+
+    bounds = np.linspace(0, n_blocks, workers + 1).astype(int) * block_n
+    jobs = [(path, params, channel, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    parts = list(process_map(_stretch_features, jobs, workers=workers, scheduler=_LOCAL))
+    joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in _FEATURES}
+    return FrameFeatures(info.rate_hz, n, **joined, n_bins=parts[0].n_bins)
+
+
+_FEATURES = ("purity", "contrast", "peak_hz", "mean_hz", "discontinuity", "peak_snr")
+_LOCAL = "local"  # process_map's word for "these processes, whatever $USVLIB_SCHEDULER says"
+
+
+def _stretch_features(job: tuple) -> FrameFeatures:
+    """Features of samples ``start`` to ``stop`` of a file (whole blocks from ``start``)."""
+    path, params, channel, start, stop = job
+    rate_hz = audio_info(path).rate_hz
+    n, block_frames = block_layout(params, rate_hz)
+    blocks = iter_blocks(
+        path, block_s=block_frames * n / rate_hz, channel=channel, dtype="int16", start_sample=start, stop_sample=stop
+    )
+    return features_of_blocks((block for _, block in blocks), rate_hz, params)
