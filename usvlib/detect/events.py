@@ -284,21 +284,26 @@ def event_columns(ff: FrameFeatures, params: DetectorParams = DetectorParams()) 
     runs = runs[strong_cum[runs[:, 1]] - strong_cum[runs[:, 0]] > 0]
     if len(runs) == 0:
         return empty
-    # merge runs closer than merge_gap_s
-    gap_frames = params.merge_gap_s / ff.frame_s
-    new_event = np.concatenate([[True], runs[1:, 0] - runs[:-1, 1] >= gap_frames])
-    first = np.flatnonzero(new_event)
-    last = np.concatenate([first[1:], [len(runs)]]) - 1
-    runs = np.column_stack([runs[first, 0], runs[last, 1]])
-    # the duration limits judge the run as found; the trimming below only refines its ends
-    duration = (runs[:, 1] - runs[:, 0]) * ff.frame_s
-    runs = runs[(duration >= params.min_duration_s) & (duration <= params.max_duration_s)]
-    if len(runs) == 0:
-        return empty
     if params.smooth_frames > 1:
         _, weak_raw = thresholds(ff, dataclasses.replace(params, smooth_s=0.0))  # of single frames
         raw_voiced = (ff.purity > weak_raw) & (ff.contrast >= params.min_contrast)
-        runs = _trim_smoothing(runs, raw_voiced, params.smooth_frames // 2)
+        trimmed = _trim_smoothing(runs, raw_voiced, params.smooth_frames // 2)
+    else:
+        trimmed = runs
+    # merge runs closer than merge_gap_s, the gap measured between their trimmed ends: the
+    # averaging widens every run, which would narrow the gap between two calls
+    gap_frames = params.merge_gap_s / ff.frame_s
+    new_event = np.concatenate([[True], trimmed[1:, 0] - trimmed[:-1, 1] >= gap_frames])
+    first = np.flatnonzero(new_event)
+    last = np.concatenate([first[1:], [len(runs)]]) - 1
+    runs = np.column_stack([runs[first, 0], runs[last, 1]])
+    trimmed = np.column_stack([trimmed[first, 0], trimmed[last, 1]])
+    # the duration limits judge the run as found; the trimming only refines its ends
+    duration = (runs[:, 1] - runs[:, 0]) * ff.frame_s
+    in_limits = (duration >= params.min_duration_s) & (duration <= params.max_duration_s)
+    runs = trimmed[in_limits]
+    if len(runs) == 0:
+        return empty
     # per-event statistics with reduceat (no Python loop over events)
     starts, stops = runs[:, 0], runs[:, 1]
     edges = np.column_stack([starts, stops]).ravel()
