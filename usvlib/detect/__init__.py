@@ -33,7 +33,8 @@ holds every setting):
    *voiced*; a ``median_frames`` median filter removes isolated frames (clicks) and fills
    single gaps.
 5. **Events.** Voiced runs grow (hysteresis) while purity stays above the threshold for
-   ``extend_frame_rate`` (20 %), runs closer than ``merge_gap_s`` (15 ms) merge, and an event is
+   ``extend_frame_rate`` (20 %), runs whose ends (trimmed back over the frames the averaging
+   added) are closer than ``merge_gap_s`` (15 ms, the paper's) merge, and an event is
    kept if it lasts ``min_duration_s``-``max_duration_s`` (5-500 ms, the run as found, before
    its ends are trimmed) and:
 
