@@ -26,13 +26,15 @@ SCHEDULER_ENV = "USVLIB_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://host:8786``) for every command."""
 
 
-def scheduler_address(scheduler: str | None = None) -> str | None:
-    """The Dask scheduler to use: ``scheduler``, else ``$USVLIB_SCHEDULER``, else None (local).
+LOCAL = "local"
+"""A ``scheduler`` meaning this machine's processes, whatever ``$USVLIB_SCHEDULER`` says (work that
+shares one file, which a cluster's workers may not see)."""
 
-    ``"local"`` means this machine's processes whatever the environment says (work that shares
-    one file, which a cluster's workers may not see).
-    """
-    if scheduler == "local":
+
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The Dask scheduler to use: ``scheduler``, else ``$USVLIB_SCHEDULER``, else None (local; also
+    for :data:`LOCAL`)."""
+    if scheduler == LOCAL:
         return None
     return scheduler or os.environ.get(SCHEDULER_ENV) or None
 

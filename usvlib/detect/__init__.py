@@ -150,8 +150,12 @@ def detect_file(
 
 def _file_columns(path, params: DetectorParams, channel, workers: int = 1) -> dict[str, np.ndarray]:
     """The table of :func:`detect_file` as one array per column (``CALL_COLUMNS``)."""
-    columns = event_columns(frame_features(path, params, channel=channel, workers=workers), params)
-    return {"recording": np.full(len(columns["onset_s"]), str(path), dtype=object), **columns}
+    return _with_recording(event_columns(frame_features(path, params, channel=channel, workers=workers), params), path)
+
+
+def _with_recording(columns: dict[str, np.ndarray], recording) -> dict[str, np.ndarray]:
+    """``CALL_COLUMNS``: the detector's columns after a ``recording`` column naming ``recording``."""
+    return {"recording": np.full(len(columns["onset_s"]), str(recording), dtype=object), **columns}
 
 
 def _as_table(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -220,15 +224,14 @@ def detect_samples(
     n, block_frames = block_layout(params, int(rate_hz))
     step = block_frames * n
     ff = features_of_blocks((x[i : i + step] for i in range(0, len(x), step)), int(rate_hz), params)
-    columns = event_columns(ff, params)
-    return _as_table({"recording": np.full(len(columns["onset_s"]), recording, dtype=object), **columns})
+    return _as_table(_with_recording(event_columns(ff, params), recording))
 
 
 def _detect_or_fail(job: tuple) -> dict[str, np.ndarray] | str:
     """One recording of :func:`detect_many`: its calls' columns, or the message of why it failed."""
-    path, params, channel = job
+    path, params, channel, file_workers = job
     try:
-        return _file_columns(path, params, channel)
+        return _file_columns(path, params, channel, file_workers)
     except UsvlibError as exc:
         return str(exc)
 
@@ -308,17 +311,13 @@ def detect_many_columns(
     from usvlib._parallel import process_map, scheduler_address
 
     parts, failures = [], {}
-    if len(paths) == 1 and workers > 1 and not scheduler_address(scheduler):
-        try:
-            parts.append(_file_columns(paths[0], params, channel, workers))
-        except UsvlibError as exc:
-            failures[str(paths[0])] = str(exc)
-        return _joined(parts), failures
-    jobs = [(path, params, channel) for path in paths]
+    # one recording on this machine: its stretches share the workers instead
+    share_file = len(paths) == 1 and workers > 1 and not scheduler_address(scheduler)
+    jobs = [(path, params, channel, int(workers) if share_file else 1) for path in paths]
     results = process_map(
         _detect_or_fail,
         jobs,
-        workers=max(1, min(int(workers), len(jobs))),
+        workers=1 if share_file else max(1, min(int(workers), len(jobs))),
         progress=progress,
         scheduler=scheduler,
         desc="detecting",

@@ -82,6 +82,10 @@ class FrameFeatures:
         return self.frame_samples / self.rate_hz
 
 
+_FEATURES = ("purity", "contrast", "peak_hz", "mean_hz", "discontinuity", "peak_snr")
+"""The per-frame arrays of :class:`FrameFeatures`."""
+
+
 def _band(params: DetectorParams, rate_hz: int, n: int) -> tuple[np.ndarray, slice]:
     freqs = np.fft.rfftfreq(n, 1.0 / rate_hz)
     hi = min(params.band_hz[1], 0.98 * rate_hz / 2)
@@ -329,24 +333,19 @@ def frame_features(
     n_blocks = -(-info.n_frames // block_n)
     workers = max(1, min(int(workers), n_blocks // 2))
     if workers == 1:
-        return _stretch_features((path, params, channel, 0, info.n_frames))
-    from usvlib._parallel import process_map
+        return _stretch_features((path, info.rate_hz, params, channel, 0, info.n_frames))
+    from usvlib._parallel import LOCAL, process_map
 
     bounds = np.linspace(0, n_blocks, workers + 1).astype(int) * block_n
-    jobs = [(path, params, channel, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
-    parts = list(process_map(_stretch_features, jobs, workers=workers, scheduler=_LOCAL))
+    jobs = [(path, info.rate_hz, params, channel, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    parts = list(process_map(_stretch_features, jobs, workers=workers, scheduler=LOCAL))
     joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in _FEATURES}
     return FrameFeatures(info.rate_hz, n, **joined, n_bins=parts[0].n_bins)
 
 
-_FEATURES = ("purity", "contrast", "peak_hz", "mean_hz", "discontinuity", "peak_snr")
-_LOCAL = "local"  # process_map's word for "these processes, whatever $USVLIB_SCHEDULER says"
-
-
 def _stretch_features(job: tuple) -> FrameFeatures:
     """Features of samples ``start`` to ``stop`` of a file (whole blocks from ``start``)."""
-    path, params, channel, start, stop = job
-    rate_hz = audio_info(path).rate_hz
+    path, rate_hz, params, channel, start, stop = job
     n, block_frames = block_layout(params, rate_hz)
     blocks = iter_blocks(
         path, block_s=block_frames * n / rate_hz, channel=channel, dtype="int16", start_sample=start, stop_sample=stop
