@@ -58,3 +58,21 @@ def tiny_dataset_master(tmp_path_factory) -> Path:
 def tiny_dataset(tiny_dataset_master, tmp_path) -> Path:
     """A private copy of a tiny synthetic dataset, free to damage."""
     return Path(shutil.copytree(tiny_dataset_master, tmp_path / "data"))
+
+
+def pytest_configure(config):
+    """Refuse --dist loadgroup where pytest-xdist silently keeps no group: pytest-xdist 3.8 with
+    pytest >= 9.2 (pytest-xdist#1386). The shared-training tests would then train the same
+    networks twice, in two processes, and make test would run minutes longer."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or hasattr(config, "workerinput"):
+        return
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    pytest_version, xdist_version = Version(version("pytest")), Version(version("pytest-xdist"))
+    if pytest_version >= Version("9.2") and xdist_version <= Version("3.8.0"):
+        raise pytest.UsageError(
+            f"pytest {pytest_version} with pytest-xdist {xdist_version} ignores --dist loadgroup "
+            "(pytest-xdist#1386): install the versions of requirements.lock with make env"
+        )
