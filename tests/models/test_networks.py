@@ -81,4 +81,4 @@ def test_small_networks():
 def test_he_initialisation(seed):
     torch.manual_seed(seed)
     w = PaperCNN().classifier[0].weight
-    assert float(w.std()) == pytest.approx(np.sqrt(2 / w.shape[1]), rel=0.05)
+    assert float(w.detach().std()) == pytest.approx(np.sqrt(2 / w.shape[1]), rel=0.05)
