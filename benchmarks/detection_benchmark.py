@@ -10,12 +10,16 @@ matched one to one (``usvlib.metrics``) and reported per SNR and per duration ba
 precision, F1, median onset and offset error, splits and merges. The development clips' own
 manual labels are scored too.
 
+``--low-noise-db L`` adds stationary noise below ``--low-noise-cutoff-hz`` (15 kHz), L dB above
+each recording's broadband power, to every recording: the condition of recordings with strong
+fan or handling noise.
+
 ``--with-usvseg`` runs USVSEG's Python port (PyPI ``usvseg``, MIT) with the parameters its
 package ships (``usvseg_prm.yaml``: 40-120 kHz, threshold 4.0 sigma, 3-300 ms, gaps under 30 ms
 merged) on the same files. It needs numpy < 2, so it gets a virtual environment of its own
 under build/usvseg-env (made on first use; PyPI must be reachable then).
 
-    python benchmarks/detection_benchmark.py [--with-usvseg] [--calls 120] [--out DIR]
+    python benchmarks/detection_benchmark.py [--with-usvseg] [--calls 120] [--low-noise-db 30] [--out DIR]
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from usvlib.synth.semisynthetic import (
     call_free_background,
     duration_band,
     labelled_call_snr_db,
+    with_low_frequency_noise,
 )
 
 USVSEG_ENV = project_root() / "build" / "usvseg-env"
@@ -142,6 +147,8 @@ def main() -> None:
     parser.add_argument("--rates", default="250000,300000")
     parser.add_argument("--snrs", default="-5,0,5,10,20")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--low-noise-db", type=float, default=None, help="add low-frequency noise this far above")
+    parser.add_argument("--low-noise-cutoff-hz", type=float, default=15_000.0)
     parser.add_argument("--out", default=None, help="also write the tables as CSV here")
     parser.add_argument(
         "--detector", default="{}", help="usvlib DetectorParams to change, as JSON, e.g. '{\"min_duration_s\": 0.005}'"
@@ -152,6 +159,13 @@ def main() -> None:
     snrs = tuple(float(s) for s in args.snrs.split(","))
     started = time.perf_counter()
     recordings = benchmark_set(backgrounds(rates), snrs_db=snrs, spec=PlantingSpec(n_calls=args.calls), seed=args.seed)
+    if args.low_noise_db is not None:
+        recordings = [
+            with_low_frequency_noise(r, cutoff_hz=args.low_noise_cutoff_hz, level_db=args.low_noise_db, seed=args.seed)
+            for r in recordings
+        ]
+        cutoff_khz = args.low_noise_cutoff_hz / 1e3
+        print(f"low-frequency noise below {cutoff_khz:g} kHz, {args.low_noise_db:+g} dB over each recording")
     audio_s = sum(len(r.samples) / r.rate_hz for r in recordings)
     print(
         f"semi-synthetic set: {len(recordings)} recordings, {audio_s:.0f} s, "

@@ -3,15 +3,18 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import signal
 
 from usvlib.synth.semisynthetic import (
     ENBW_HZ,
     SNR_BAND_HZ,
+    PlantedRecording,
     PlantingSpec,
     call_free_background,
     duration_band,
     labelled_call_snr_db,
     planted_recording,
+    with_low_frequency_noise,
 )
 
 RATE = 250_000
@@ -63,3 +66,22 @@ def test_the_snr_of_labelled_calls_is_measured_as_planted(snr_db):
 def test_duration_bands():
     bands = duration_band([0.005, 0.01, 0.05, 0.2, 0.4]).astype(str)
     assert list(bands) == ["5-8 ms", "8-25 ms", "25-100 ms", "100-300 ms", "100-300 ms"]
+
+
+def test_low_frequency_noise_has_the_stated_level_and_stays_below_its_cutoff():
+    rng = np.random.default_rng(2)
+    x = (0.001 * rng.standard_normal(2 * RATE)).astype(np.float32)
+    truth = pd.DataFrame({"onset_s": [0.5], "offset_s": [0.6]})
+    rec = PlantedRecording(x, RATE, 5.0, truth)
+    noisy = with_low_frequency_noise(rec, cutoff_hz=10_000, level_db=30.0, seed=0)
+    added = noisy.samples.astype(np.float64) - x
+    assert 10 * np.log10(added.var() / x.var()) == pytest.approx(30.0, abs=0.1)
+    freqs, psd = signal.welch(added, RATE, nperseg=4096)
+    assert psd[freqs > 20_000].sum() < 1e-4 * psd.sum()  # one octave above: 48 dB down
+    assert noisy.truth is truth and noisy.rate_hz == RATE
+    again = with_low_frequency_noise(rec, cutoff_hz=10_000, level_db=30.0, seed=0)
+    assert np.array_equal(again.samples, noisy.samples)  # the seed drives the noise
+    loud = with_low_frequency_noise(rec, cutoff_hz=10_000, level_db=80.0, seed=0)
+    assert np.abs(loud.samples).max() <= 1.0  # rescaled to full scale
+    with pytest.raises(ValueError, match="cutoff_hz"):
+        with_low_frequency_noise(rec, cutoff_hz=RATE, level_db=0.0)

@@ -23,6 +23,9 @@ truth of one person. This module builds recordings whose truth is exact:
 * **Bursts**: a share of the calls (``burst_share``) is overlapped by a broadband burst (noise
   band-passed to ``burst_band_hz``, ``burst_duration_s`` long, ``burst_snr_db`` above the
   background in that band), starting inside the call: scratching and handling noise.
+* **Low-frequency noise** (optional, :func:`with_low_frequency_noise`): stationary noise
+  low-passed below ``cutoff_hz``, ``level_db`` above the background's broadband power: fans,
+  cage movement, mains equipment.
 
 ``benchmark_set(backgrounds, ...)`` gives one recording per sampling rate and SNR.
 """
@@ -388,6 +391,39 @@ def benchmark_set(
         for rate, background in backgrounds.items()
         for snr in sorted(snrs_db)
     ]
+
+
+def with_low_frequency_noise(
+    recording: PlantedRecording, *, cutoff_hz: float, level_db: float, seed: int = 0
+) -> PlantedRecording:
+    """The recording with stationary low-frequency noise added; its truth unchanged.
+
+    Parameters
+    ----------
+    recording : PlantedRecording
+    cutoff_hz : float
+        Corner of the noise's low-pass (8th-order Butterworth: 48 dB per octave above it).
+    level_db : float
+        The noise's power over the recording's broadband power before it is added.
+    seed : int
+        Drives the noise (one stream per rate and SNR).
+
+    Returns
+    -------
+    PlantedRecording
+        Rescaled to full scale if the sum exceeds it, as :func:`planted_recording` does.
+    """
+    if not 0 < cutoff_hz < recording.rate_hz / 2:
+        raise ValueError(f"cutoff_hz must lie in (0, {recording.rate_hz / 2:g}) Hz, got {cutoff_hz:g}")
+    rng = rng_for(seed, "low-frequency noise", recording.rate_hz, f"{recording.snr_db:+g} dB")
+    x = recording.samples.astype(np.float64)
+    sos = signal.butter(8, cutoff_hz, "low", fs=recording.rate_hz, output="sos")
+    noise = signal.sosfilt(sos, rng.standard_normal(len(x)))
+    x += noise * (x.std() * 10 ** (level_db / 20) / noise.std())
+    peak = float(np.abs(x).max())
+    if peak > 1:
+        x /= peak
+    return dataclasses.replace(recording, samples=x.astype(np.float32))
 
 
 def duration_band(duration_s) -> pd.Categorical:
