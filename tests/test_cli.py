@@ -317,6 +317,16 @@ def test_train_then_predict_from_the_command_line(quick_dataset, tmp_path):
     per_call, summary = pd.read_csv(out), pd.read_csv(tmp_path / "predictions.summary.csv")
     assert len(per_call) > 0 and {"p_mutant", "p_wild", "predicted"} <= set(per_call.columns)
     assert summary.n_calls.tolist() == [len(per_call)] and "assigned mutant" in res.stdout
+    # a bad recording in a batch is skipped, the others finished, the good output left alone
+    good = out.read_bytes()
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(new.read_bytes()[:5000])
+    res = _run("predict", str(model), str(broken), str(new), "-o", str(out))
+    assert res.returncode == 1 and "skipped: " in res.stderr and "broken.wav: truncated" in res.stderr
+    assert out.read_bytes() == good and pd.read_csv(tmp_path / "predictions.incomplete.csv").equals(per_call)
+    # the output is never one of the inputs
+    res = _run("predict", str(model), str(new), "-o", str(model))
+    assert res.returncode == 2 and "is one of the inputs" in res.stderr and model.is_file()
     res = _run("train", str(manifest), "--group", "strain", "-o", str(tmp_path / "x.usvmodel"))
     assert res.returncode == 2 and "no column 'strain' to group by" in res.stderr and res.stderr.count("\n") == 1
 

@@ -1,4 +1,4 @@
-"""Small file helpers: atomic writes and hashing.
+"""Small file helpers: atomic writes, hashing, and reading a text table with a one-line error.
 
 Outputs are written to a temporary name in the destination folder and renamed into place,
 so that an interrupted run never leaves a half-written file under the final name.
@@ -18,12 +18,63 @@ from typing import Any
 _CHUNK_BYTES = 1 << 20
 
 
-def check_output_file(path: str | os.PathLike) -> Path:
+def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_options):
+    """``pandas.read_csv`` whose every failure is a one-line message naming the file.
+
+    Parameters
+    ----------
+    path : path-like
+    what : str
+        What the file should be, for the messages ("manifest", "Raven table").
+    fix : str
+        What to do about a file pandas cannot parse ("save it as comma-separated text").
+    **read_csv_options
+        Passed to ``pandas.read_csv``; ``index_col=False`` is always used, so that a row with
+        more fields than the header is an error rather than a silently shifted row.
+
+    Raises
+    ------
+    UsvlibError
+        If the file is missing, a folder, unreadable, not UTF-8, or not a consistent table.
+    """
+    import warnings
+
+    import pandas as pd
+
+    from usvlib.errors import UsvlibError
+
+    path = Path(path)
+    if path.is_dir():
+        raise UsvlibError(f"{path}: is a folder - give the path of the {what} (a CSV file)")
+    if not path.is_file():
+        raise UsvlibError(f"{path}: no such file - check the path of the {what}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would shift silently
+            return pd.read_csv(path, index_col=False, **read_csv_options)
+    except PermissionError:
+        raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data[: max(data.find(exc.object[exc.start : exc.end]), 0)].count(b"\n") + 1
+        raise UsvlibError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}) - save the {what} as UTF-8"
+        ) from None
+    except pd.errors.ParserWarning:
+        raise UsvlibError(f"{path}: the first row has more fields than the header - {fix}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = " ".join(str(exc).split())  # pandas' parser errors can span lines
+        raise UsvlibError(f"{path}: cannot be read as a {what} ({reason}) - {fix}") from None
+
+
+def check_output_file(path: str | os.PathLike, *, inputs=()) -> Path:
     """Check, before any work, that a file can be written at ``path``.
 
     Parameters
     ----------
     path : path-like
+    inputs : iterable of path-like
+        The command's input files: writing over one of them would lose it.
 
     Returns
     -------
@@ -33,11 +84,14 @@ def check_output_file(path: str | os.PathLike) -> Path:
     Raises
     ------
     OutputError
-        If ``path`` is a folder, lies under a file, or its folder cannot be written.
+        If ``path`` is a folder, one of ``inputs``, lies under a file, or its folder cannot be
+        written.
     """
     from usvlib.errors import OutputError
 
     path = Path(path)
+    if any(_same_file(path, given) for given in inputs):
+        raise OutputError(f"{path}: is one of the inputs - choose another output name")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder - give a file name, e.g. {path / 'calls.csv'}")
     parent = path.parent
@@ -49,6 +103,13 @@ def check_output_file(path: str | os.PathLike) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{path}: the folder {parent} is not writable - choose another output path")
     return path
+
+
+def _same_file(a: Path, b: str | os.PathLike) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist (yet): not the same file
+        return False
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:

@@ -77,7 +77,11 @@ def _open(path: str | os.PathLike) -> Iterator[tuple[io.BufferedIOBase, int]]:
         raise AudioError(f"{p}: no such file - check the path")
     if p.is_dir():
         raise AudioError(f"{p}: is a folder, not a recording - give the path of a WAV file")
-    with open(p, "rb") as fh:
+    try:
+        fh = open(p, "rb")  # closed by the with below; only the opening's error is translated
+    except PermissionError:
+        raise AudioError(f"{p}: cannot be read (permission denied) - check the file's permissions") from None
+    with fh:
         yield fh, p.stat().st_size
 
 

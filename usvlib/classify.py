@@ -315,7 +315,7 @@ def train_classifier(
     table = table.reset_index(drop=True)
     if table.empty:
         raise DatasetError(f"{dataset.root}: no calls were detected in any recording - nothing to learn from")
-    classes = _check_groups(table, str(dataset.root))
+    classes = _check_groups(table, str(dataset.source or dataset.root))
     labels = table.group.map({c: i for i, c in enumerate(classes)}).to_numpy(int)
     images = found.array("images", table.usv.to_numpy()).astype(np.float32)
     image_scale = max(float(images.std()), 1e-12)

@@ -19,11 +19,13 @@ Errors about the user's input are printed on one line (``error: ...``) with exit
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 
 import usvlib
 from usvlib import commands
+from usvlib._parallel import LOCAL
 from usvlib.errors import UsvlibError
 from usvlib.paper.profiles import PROFILES
 
@@ -98,9 +100,29 @@ WRITE_FORMATS = ("csv", "raven", "simple-seq")
 imports no pandas (``tests/test_cli.py`` checks they agree)."""
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of processes, 1 or more")
+    return value
+
+
+_SCHEDULER_ADDRESS = re.compile(r"([a-z][a-z0-9+]*://)?(\[[0-9a-fA-F:]+\]|[^\s:/\[\]]+):\d{1,5}")
+
+
+def _scheduler_address(text: str) -> str:
+    if text != LOCAL and not _SCHEDULER_ADDRESS.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a Dask scheduler's address, e.g. tcp://host:8786")
+    return text.strip()
+
+
 def _add_scheduler(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scheduler",
+        type=_scheduler_address,
         default=None,
         help="a Dask scheduler's address (tcp://host:8786; or $USVLIB_SCHEDULER): run the work on that cluster",
     )
@@ -128,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--profile", default="quick", choices=list(PROFILES), help="size of the dataset (default: quick)")
     p.add_argument("--out", required=True, help="folder to create")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: available CPUs)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="processes (default: available CPUs)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     p.add_argument("--quiet", action="store_true", help="print only the folder")
 
@@ -180,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", type=int, default=None, help="channel of multi-channel files")
     p.add_argument(
         "--workers",
-        type=int,
+        type=_positive_int,
         default=1,
         help="processes: recordings detected at once, or stretches of a single long recording (default 1)",
     )
@@ -223,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto, detect, truth, or a call table of another tool (any format 'convert' reads): call "
         "times from the detector, the dataset's ground truth (default: truth if any) or the table",
     )
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_positive_int, default=None)
     _add_scheduler(p)
     p.add_argument(
         "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
@@ -245,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the classifier file to write")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cv", action="store_true", help="skip the leave-one-animal-out estimate")
-    p.add_argument("--workers", type=int, default=None, help="folds trained at once (default: the CPUs)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="folds trained at once (default: the CPUs)")
     _add_scheduler(p)
     p.add_argument("--quiet", action="store_true")
 
@@ -311,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsvlibError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:  # wherever it was raised, the file and the fix fit on one line
+        fix = "check its permissions, or choose another path"
+        print(f"error: {exc.filename}: permission denied - {fix}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -28,20 +28,40 @@ def _write_table(calls, out: Path, fmt: str) -> list[Path]:
 
     if fmt != "simple-seq" or "recording" not in calls or calls.recording.nunique() <= 1:
         return [write_calls(calls, out, format=fmt)]
-    written = []
-    for recording, part in calls.groupby("recording", sort=False):
-        written.append(
-            write_calls(part, out.with_name(f"{out.stem}.{Path(str(recording)).stem}{out.suffix}"), format=fmt)
-        )
-    return written
+    names = simple_seq_names(out, calls.recording.unique())
+    return [write_calls(part, names[rec], format=fmt) for rec, part in calls.groupby("recording", sort=False)]
+
+
+def simple_seq_names(out: Path, recordings) -> dict:
+    """The file of each recording when a simple-seq table (one recording per file) is split.
+
+    Raises
+    ------
+    OutputError
+        If two recordings would share a file (the same name in two folders).
+    """
+    from usvlib.errors import OutputError
+
+    names = {rec: out.with_name(f"{out.stem}.{Path(str(rec)).stem}{out.suffix}") for rec in recordings}
+    seen: dict[Path, str] = {}
+    for rec, name in names.items():
+        if name in seen:
+            raise OutputError(
+                f"{seen[name]} and {rec} would both be written to {name} (simple-seq holds one recording per "
+                "file) - give recordings of distinct names, or --format csv"
+            )
+        seen[name] = str(rec)
+    return names
 
 
 def cmd_detect(args) -> int:
     from usvlib._io import check_output_file
     from usvlib.detect import detect_many_columns
 
-    out = check_output_file(args.output)  # before the work, not after it
+    out = check_output_file(args.output, inputs=args.recordings)  # before the work, not after it
     recordings = list(dict.fromkeys(args.recordings))  # a file named twice is detected (and counted) once
+    if args.format == "simple-seq" and len(recordings) > 1:
+        simple_seq_names(out, recordings)
     for path in recordings:
         if (times := args.recordings.count(path)) > 1:
             print(f"note: {path} is listed {times} times: detected once", file=sys.stderr)
@@ -68,7 +88,7 @@ def cmd_convert(args) -> int:
     from usvlib._io import check_output_file
     from usvlib.formats import read_calls
 
-    out = check_output_file(args.output)
+    out = check_output_file(args.output, inputs=[args.input])
     calls = read_calls(args.input, format=args.source_format)
     used = ", ".join(f"{k} <- {v}" for k, v in calls.attrs.get("columns_used", {}).items())
     written = _write_table(calls, out, args.to)
@@ -84,7 +104,7 @@ def cmd_train(args) -> int:
     from usvlib.classify import train_classifier
     from usvlib.user import load_user_recordings
 
-    out = check_output_file(args.output)
+    out = check_output_file(args.output, inputs=[args.manifest])
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -109,19 +129,41 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    import pandas as pd
+
     from usvlib._io import atomic_path, check_output_file
     from usvlib.classify import load_classifier
+    from usvlib.errors import UsvlibError
     from usvlib.predict import predict_calls
 
-    out = check_output_file(args.output)
+    inputs = [args.model, *args.recordings, *([args.calls] if args.calls else [])]
+    out = check_output_file(args.output, inputs=inputs)
+    summary = out.with_name(f"{out.stem}.summary{out.suffix}")
+    check_output_file(summary, inputs=inputs)
     clf = load_classifier(args.model)
     calls = None
     if args.calls:
         from usvlib.formats import read_calls
 
         calls = read_calls(args.calls)
-    per_call, per_recording = predict_calls(clf, list(dict.fromkeys(args.recordings)), calls=calls)
-    summary = out.with_name(f"{out.stem}.summary{out.suffix}")
+    recordings = list(dict.fromkeys(args.recordings))
+    parts, failures = [], {}
+    for path in recordings:  # one bad recording does not stop the others
+        try:
+            parts.append(predict_calls(clf, [path], calls=calls))
+        except UsvlibError as exc:
+            failures[path] = str(exc)
+            print(f"skipped: {exc}", file=sys.stderr)
+    if not parts:
+        print(f"error: no recording could be used - nothing written ({out} left as it was)", file=sys.stderr)
+        return 2
+    per_call = pd.concat([p[0] for p in parts], ignore_index=True)
+    per_recording = pd.concat([p[1] for p in parts], ignore_index=True)
+    if failures and (out.exists() or summary.exists()):
+        # an incomplete result never replaces an earlier one: it goes beside it
+        out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
+        summary = out.with_name(f"{out.stem}.summary{out.suffix}")
+        print(f"{args.output} exists and {len(failures)} recording(s) failed: writing {out} instead", file=sys.stderr)
     with atomic_path(out) as tmp:
         per_call.to_csv(tmp, index=False, float_format="%.10g")
     with atomic_path(summary) as tmp:
@@ -135,7 +177,7 @@ def cmd_predict(args) -> int:
         )
         print(f"{row.recording}: {row.n_calls} calls" + (f"; assigned {shares}" if shares else ""))
     print(f"{len(per_call)} calls -> {out}; per recording -> {summary}")
-    return 0
+    return 1 if failures else 0
 
 
 def cmd_extract(args) -> int:

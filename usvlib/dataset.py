@@ -72,6 +72,8 @@ class Dataset:
     config, oracle : dict or None
         Synthetic data only: the generator's configuration and the Bayes-optimal accuracies.
     verification : VerifyReport or None
+    source : Path or None
+        The file the dataset was listed in (a user's manifest), for messages; else ``root``.
     """
 
     root: Path
@@ -83,6 +85,7 @@ class Dataset:
     oracle: dict | None = None
     verification: VerifyReport | None = None
     notes: list[str] = field(default_factory=list)
+    source: Path | None = None
 
     @property
     def is_synthetic(self) -> bool:
@@ -222,7 +225,14 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
     return rows
 
 
-def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, notes: list[str]) -> pd.DataFrame:
+SKIP_UNREADABLE_FIX = (
+    "repair or remove them (usvlib extract --skip-unreadable, or skip_unreadable=True in Python, goes on without them)"
+)
+
+
+def read_recording_headers(
+    recordings: pd.DataFrame, skip_unreadable: bool, notes: list[str], *, fix: str = SKIP_UNREADABLE_FIX
+) -> pd.DataFrame:
     """Add each recording's rate, length and channels (``audio_info``) to ``recordings``.
 
     Parameters
@@ -262,12 +272,7 @@ def read_recording_headers(recordings: pd.DataFrame, skip_unreadable: bool, note
     recordings = pd.concat([recordings.reset_index(drop=True), pd.DataFrame(info_rows)], axis=1)
     if problems:
         if not skip_unreadable:
-            raise DatasetError(
-                f"{len(problems)} recording(s) cannot be used: "
-                + "; ".join(problems)
-                + " - repair or remove them (usvlib extract --skip-unreadable, or skip_unreadable=True in "
-                "Python, goes on without them)"
-            )
+            raise DatasetError(f"{len(problems)} recording(s) cannot be used: " + "; ".join(problems) + f" - {fix}")
         notes.extend(problems)
         recordings = recordings[recordings.rate_hz.notna()].reset_index(drop=True)
     return recordings

@@ -52,6 +52,10 @@ class ExtractParams:
 IMAGE_ROW_MAP = resize_matrix(CANVAS_BINS, IMAGE_SHAPE[0])  # the images' frequency resize
 
 
+OFFSET_TOLERANCE_S = 0.001
+"""How far past a recording's end a call's offset may lie (other tools round to the millisecond)."""
+
+
 def check_calls(calls, path, *, duration_s: float) -> None:
     """Refuse a calls table that would give silent zeros: missing columns, NaN or infinite
     times, an offset not after its onset, a call outside the recording, or rows out of order.
@@ -76,15 +80,21 @@ def check_calls(calls, path, *, duration_s: float) -> None:
         onset, offset = calls.onset_s.to_numpy(float), calls.offset_s.to_numpy(float)
     except (TypeError, ValueError):
         raise DatasetError(f"{path}: onset_s and offset_s must be numbers (seconds)") from None
+    inside = f"the recording (0 to {duration_s:.3f} s)"
     checks = (
         (~np.isfinite(onset) | ~np.isfinite(offset), "onset_s or offset_s is missing, NaN or infinite"),
         (offset <= onset, "offset_s is not after onset_s"),
-        ((onset < 0) | (onset >= duration_s), f"the call starts outside the recording (0 to {duration_s:.3f} s)"),
+        ((onset < 0) | (onset >= duration_s), f"the call starts outside {inside}"),
+        # other tools round times (to 1 ms at the coarsest): anything later is a call of another file
+        (offset > duration_s + OFFSET_TOLERANCE_S, f"the call ends after {inside}"),
     )
     for bad, what in checks:
         if np.any(bad):
-            rows = ", ".join(map(str, np.flatnonzero(bad)[:5]))
-            raise DatasetError(f"{path}: row(s) {rows} of the calls table: {what} - correct or drop them")
+            first = int(np.flatnonzero(bad)[0])
+            raise DatasetError(
+                f"{path}: {int(np.sum(bad))} call(s) of the calls table, the first at "
+                f"{onset[first]:.4g}-{offset[first]:.4g} s: {what} - correct or drop them"
+            )
     if np.any(np.diff(onset) < 0):
         raise DatasetError(f"{path}: the calls table is not sorted by onset_s - sort it (calls.sort_values('onset_s'))")
 

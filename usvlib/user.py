@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from usvlib._io import read_csv_checked
 from usvlib.audio import ZIP_SEPARATOR
 from usvlib.dataset import Dataset, read_recording_headers
-from usvlib.errors import DatasetError
+from usvlib.errors import DatasetError, UsvlibError
 from usvlib.formats import SEX_WORDS
 
 
@@ -125,15 +126,14 @@ def load_user_recordings(
     >>> calls = extract_dataset(ds, calls="detect").table  # doctest: +SKIP
     """
     manifest_csv = Path(manifest_csv)
-    if not manifest_csv.is_file():
+    if not manifest_csv.exists():
         raise DatasetError(f"{manifest_csv}: no such file - write a CSV with columns path,animal,sex")
     try:
-        table = pd.read_csv(manifest_csv, dtype=str, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        reason = " ".join(str(exc).split())  # pandas' parser errors can span lines
-        raise DatasetError(
-            f"{manifest_csv}: cannot be read as CSV ({reason}) - save it as comma-separated text"
-        ) from None
+        table = read_csv_checked(
+            manifest_csv, "manifest", "save it as comma-separated text", dtype=str, skipinitialspace=True
+        )
+    except UsvlibError as exc:
+        raise DatasetError(str(exc)) from None
     table.columns = [c.strip().lower() for c in table.columns]
     if group_column is not None:
         wanted = group_column.strip().lower()
@@ -213,8 +213,13 @@ def load_user_recordings(
     )
     notes: list[str] = []
     if read_headers:
-        recordings = read_recording_headers(recordings, skip_unreadable, notes)
+        recordings = read_recording_headers(
+            recordings,
+            skip_unreadable,
+            notes,
+            fix=f"repair them or remove their rows from {manifest_csv} (in Python skip_unreadable=True goes on)",
+        )
         _check_channels(recordings, manifest_csv)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return Dataset(manifest_csv.parent, "user", recordings, notes=notes)
+    return Dataset(manifest_csv.parent, "user", recordings, notes=notes, source=manifest_csv)

@@ -64,9 +64,9 @@ __all__ = [
 
 def _read_usvlib_csv(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
-    raw = read_text_table(path, "usvlib call table")
-    need = require_columns(raw, path, "usvlib call table", {"onset_s": ("onset_s",), "offset_s": ("offset_s",)})
-    return finish_calls(raw, path, {c: c for c in raw.columns} | need, "usvlib call table")
+    raw = read_text_table(path, "usvlib call")
+    need = require_columns(raw, path, "usvlib call", {"onset_s": ("onset_s",), "offset_s": ("offset_s",)})
+    return finish_calls(raw, path, {c: c for c in raw.columns} | need, "usvlib call")
 
 
 def _write_usvlib_csv(calls: pd.DataFrame, path: str | os.PathLike) -> Path:

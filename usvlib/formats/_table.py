@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from usvlib._io import read_csv_checked
 from usvlib.errors import UsvlibError
 
 
@@ -61,12 +62,8 @@ def finish_calls(table: pd.DataFrame, path: Path, used: dict[str, str], tool: st
 
 def read_text_table(path: Path, tool: str, *, sep: str = ",") -> pd.DataFrame:
     """A delimited text table with a header row, or a one-line message naming the file."""
-    if not path.is_file():
-        raise UsvlibError(f"{path}: no such file")
-    try:
-        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UsvlibError(f"{path}: cannot be read as a {tool} table ({exc})") from None
+    fix = "export it again" if sep != "," else "save it as comma-separated text with one header row"
+    return read_csv_checked(path, f"{tool} table", fix, sep=sep, encoding="utf-8-sig", skipinitialspace=True)
 
 
 def require_columns(frame: pd.DataFrame, path: Path, tool: str, columns: dict[str, tuple[str, ...]]) -> dict[str, str]:

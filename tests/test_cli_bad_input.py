@@ -1,0 +1,121 @@
+"""Bad input to the commands: one line naming the file and the fix; nothing good is lost."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from signals import RATE, noise
+
+from usvlib import cli
+from usvlib.audio import write_wav
+
+
+def _main(capsys, *args) -> tuple[int, str]:
+    status = cli.main(list(args))
+    err = capsys.readouterr().err
+    return status, err
+
+
+@pytest.fixture
+def recording(tmp_path):
+    return write_wav(tmp_path / "rec.wav", np.clip(noise(0.5), -1, 1), RATE)
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, recording, capsys):
+    before = recording.read_bytes()
+    status, err = _main(capsys, "detect", str(recording), "-o", str(recording), "--quiet")
+    assert status == 2 and "rec.wav: is one of the inputs" in err and err.count("\n") == 1
+    assert recording.read_bytes() == before
+    table = tmp_path / "calls.csv"
+    table.write_text("onset_s,offset_s\n0.1,0.2\n")
+    status, err = _main(capsys, "convert", str(table), "--to", "csv", "-o", str(table))
+    assert status == 2 and "is one of the inputs" in err and table.read_text() == "onset_s,offset_s\n0.1,0.2\n"
+
+
+def test_two_recordings_of_one_name_cannot_share_a_simple_seq_file(tmp_path, recording, capsys):
+    other = tmp_path / "b" / "rec.wav"
+    other.parent.mkdir()
+    shutil.copy(recording, other)
+    status, err = _main(
+        capsys, "detect", str(recording), str(other), "--format", "simple-seq", "-o", str(tmp_path / "s.csv")
+    )
+    assert status == 2 and "would both be written to" in err and "--format csv" in err
+    assert not list(tmp_path.glob("s.*"))
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_recording_is_skipped_in_one_line(tmp_path, recording, capsys):
+    locked = tmp_path / "locked.wav"
+    shutil.copy(recording, locked)
+    locked.chmod(0)
+    try:
+        status, err = _main(capsys, "detect", str(locked), str(recording), "-o", str(tmp_path / "c.csv"), "--quiet")
+    finally:
+        locked.chmod(0o644)
+    assert status == 1 and "locked.wav: cannot be read (permission denied)" in err and "Traceback" not in err
+    assert (tmp_path / "c.csv").is_file()
+
+
+def test_an_unreadable_recording_is_an_audio_error(tmp_path, recording, monkeypatch):
+    # the same path for root, which reads any file: the open itself is refused
+    import builtins
+
+    from usvlib.audio import read_audio
+    from usvlib.errors import AudioError
+
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file) == str(recording):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(AudioError, match="rec.wav: cannot be read \\(permission denied\\)"):
+        read_audio(recording)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (
+            b"path,animal,sex\n/x/\xff.wav,a1,female\n",
+            "not UTF-8 text (byte 0xff on line 2) - save the manifest as UTF-8",
+        ),
+        (b"path,animal,sex\n/x/a.wav,a1,female,extra\n", "the first row has more fields than the header"),
+        (b"path,animal,sex\n/x/a.wav,a1,female\n/x/b.wav,a2,male,extra\n", "Expected 3 fields in line 3, saw 4"),
+    ],
+)
+def test_a_malformed_manifest_is_named_in_one_line(tmp_path, capsys, content, says):
+    manifest = tmp_path / "mine.csv"
+    manifest.write_bytes(content)
+    status, err = _main(capsys, "train", str(manifest), "--no-cv", "-o", str(tmp_path / "m.usvmodel"))
+    assert status == 2 and f"{manifest}: " in err and says in err and err.count("\n") == 1
+
+
+def test_a_ragged_call_table_is_refused_not_shifted(tmp_path, capsys):
+    table = tmp_path / "ragged.csv"
+    table.write_text("recording,onset_s,offset_s\nrec.wav,0.2,0.23,5,6\n")
+    status, err = _main(capsys, "convert", str(table), "--to", "raven", "-o", str(tmp_path / "out.txt"))
+    assert status == 2 and "ragged.csv: the first row has more fields than the header" in err
+    assert not (tmp_path / "out.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--workers", "0"], "'0': give a whole number of processes, 1 or more"),
+        (["--workers", "two"], "'two': give a whole number of processes"),
+        (["--scheduler", "garbage"], "'garbage': give a Dask scheduler's address, e.g. tcp://host:8786"),
+    ],
+)
+def test_bad_options_are_refused_before_any_work(recording, capsys, args, says):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["detect", str(recording), "-o", str(recording.with_suffix(".csv")), *args])
+    assert exc.value.code == 2 and says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "scheduler:8786", "tcp://[::1]:8786", "local"])
+def test_scheduler_addresses_that_dask_takes_are_accepted(address):
+    assert cli._scheduler_address(address) == address
