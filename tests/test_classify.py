@@ -84,3 +84,21 @@ def test_a_file_that_is_not_a_classifier_is_refused_in_one_line(tmp_path):
     torch.save({"state_dict": {}, "meta": '{"format": 99, "usvlib_version": "9.0"}'}, bad)
     with pytest.raises(UsvlibError, match="file format 99 .*retrain it"):
         load_classifier(bad)
+    bad.write_bytes(b"")
+    with pytest.raises(UsvlibError, match="x.usvmodel: is empty"):
+        load_classifier(bad)
+
+
+def test_a_damaged_classifier_is_refused_not_loaded(tmp_path):
+    import zipfile
+
+    path = tmp_path / "d.usvmodel"
+    torch.save({"state_dict": {"w": torch.arange(4096, dtype=torch.float32)}, "meta": "{}"}, path)
+    with zipfile.ZipFile(path) as archive:
+        member = next(i for i in archive.infolist() if i.file_size == 4096 * 4)
+    data = bytearray(path.read_bytes())
+    middle = member.header_offset + 200 + member.file_size // 2  # inside the stored tensor's bytes
+    data[middle : middle + 100] = bytes(100)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UsvlibError, match=f"d.usvmodel: damaged \\(the checksum of {member.filename} fails\\)"):
+        load_classifier(path)

@@ -121,7 +121,14 @@ def test_corrupted_synthetic_wav(tiny_dataset):
     wav.write_bytes(bytes(data))
     with pytest.raises(ManifestError) as exc:
         load_dataset(tiny_dataset, rehash=True)
-    assert "Rmale_Afem02.wav" in str(exc.value) and "copy" in str(exc.value)
+    message = str(exc.value)
+    assert "corrupted Data/RawRecordings/Sex/Rmale_Afem02.wav" in message and "copy" in message
+    assert "\n" not in message and "--skip-unreadable" in message
+    # asked to, the load goes on without the damaged recording, and says so
+    with pytest.warns(UserWarning, match="Rmale_Afem02.wav: missing or corrupted"):
+        ds = load_dataset(tiny_dataset, rehash=True, skip_unreadable=True)
+    assert len(ds.recordings) == 19 and "Rmale_Afem02" not in " ".join(ds.recordings.path)
+    assert any("Rmale_Afem02.wav: missing or corrupted" in note for note in ds.notes)
     # without verification, the damage is invisible to the loader: that is what the manifest is for
     assert len(load_dataset(tiny_dataset, verify="none").recordings) == 20
 

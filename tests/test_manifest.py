@@ -72,6 +72,12 @@ def test_damaged_manifest_line(tmp_path):
         read_manifest(tmp_path / "MANIFEST.txt")
 
 
+def test_an_empty_manifest_is_an_error_not_a_pass(tmp_path):
+    (tmp_path / "MANIFEST.txt").write_text("\n\n")
+    with pytest.raises(ManifestError, match="MANIFEST.txt: lists no file - the manifest is empty"):
+        verify_manifest(tmp_path)
+
+
 def test_paths_outside_the_folder_are_refused(tmp_path):
     (tmp_path / "MANIFEST.txt").write_text("0" * 64 + " ../etc/passwd\n")
     with pytest.raises(ManifestError, match="leaves the dataset folder"):

@@ -183,6 +183,26 @@ def _extract_settings(params: ExtractParams) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(params.spectrogram), default=str))
 
 
+def _check_model_file(path: Path) -> None:
+    """Refuse an empty, foreign or damaged file before torch reads it: torch does not check the
+    CRCs of its zip, so damaged weights would load and predict."""
+    import zipfile
+
+    if path.stat().st_size == 0:
+        raise UsvlibError(f"{path}: is empty - copy it again, or retrain with 'usvlib train'")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except zipfile.BadZipFile:
+        raise UsvlibError(f"{path}: not a usvlib classifier - give the file 'usvlib train' wrote") from None
+    except PermissionError:
+        raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
+    except (OSError, EOFError, ValueError) as exc:  # zlib errors of a damaged member among them
+        raise UsvlibError(f"{path}: damaged ({type(exc).__name__}) - copy it again, or retrain") from None
+    if damaged is not None:
+        raise UsvlibError(f"{path}: damaged (the checksum of {damaged} fails) - copy it again, or retrain")
+
+
 def load_classifier(path: str | os.PathLike) -> TrainedClassifier:
     """Read a classifier saved by :meth:`TrainedClassifier.save` (no code is executed).
 
@@ -203,11 +223,14 @@ def load_classifier(path: str | os.PathLike) -> TrainedClassifier:
     path = Path(path)
     if not path.is_file():
         raise UsvlibError(f"{path}: no such file - train one with 'usvlib train MANIFEST.csv -o {path.name}'")
+    _check_model_file(path)
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
         meta = json.loads(saved["meta"])
     except Exception as exc:  # torch raises many kinds for a file that is not one of its own
-        raise UsvlibError(f"{path}: not a usvlib classifier ({type(exc).__name__})") from None
+        raise UsvlibError(
+            f"{path}: not a usvlib classifier ({type(exc).__name__}) - give the file 'usvlib train' wrote"
+        ) from None
     if meta.get("format") != MODEL_FORMAT:
         raise UsvlibError(
             f"{path}: a classifier of file format {meta.get('format')} (usvlib {meta.get('usvlib_version', '?')}); "

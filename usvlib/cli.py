@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "verify",
         "check a dataset folder against its MANIFEST.txt",
-        "Hashes every listed file (SHA256) and names the missing and corrupted ones; writes nothing.\n"
+        "Hashes every listed file (SHA256) and names the missing and corrupted ones; changes nothing in the\n"
+        "dataset (the digests are cached under the cache folder, so a second check of unchanged files is quick).\n"
         "Exit status 1 if any file is missing or differs.",
         "usvlib verify data/donders --only 'Data/RawRecordings/Sex/*'",
         _cmd_verify,
@@ -248,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int, default=None)
     _add_scheduler(p)
     p.add_argument(
-        "--skip-unreadable", action="store_true", help="go on without recordings whose header cannot be read"
+        "--skip-unreadable", action="store_true", help="go on without recordings that cannot be read or fail MANIFEST.txt"
     )
     p.add_argument("--quiet", action="store_true")
 

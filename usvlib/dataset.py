@@ -325,8 +325,8 @@ def load_dataset(
         Read every recording's header (rate, length); problems raise a ``DatasetError``
         listing each file, unless ``skip_unreadable``.
     skip_unreadable : bool
-        Leave out the recordings whose header cannot be used (each noted, with a warning) instead of
-        raising.
+        Leave out the recordings whose header cannot be used, or that are missing or corrupted by
+        the manifest check (each noted, with a warning), instead of raising.
     sex_codes, on_missing
         Passed to :func:`~usvlib.formats.load_properties`.
 
@@ -381,7 +381,12 @@ def load_dataset(
                 subset = list(verify)
             # the recordings it will read are checked against the listing below, one line each
             report = verify_manifest(root, subset=subset, rehash=rehash, unlisted=False)
-            report.raise_if_bad()
+            if skip_unreadable:  # the damaged recordings are left out; any other damage still stops
+                relative = recordings.path.map(lambda p: Path(os.path.relpath(p, root)).as_posix())
+                gone = report.forgive(set(relative))
+                notes.extend(f"{root / rel}: missing or corrupted (fails {MANIFEST_NAME}) - left out" for rel in gone)
+                recordings = recordings[~relative.isin(gone).to_numpy()].reset_index(drop=True)
+            report.raise_if_bad(fix="" if skip_unreadable else "; or skip damaged recordings with --skip-unreadable")
             _refuse_unlisted(root, recordings)
 
     if read_headers:

@@ -54,7 +54,7 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
     Raises
     ------
     ManifestError
-        If the file does not exist, or for a line that is not ``<64 hex digits> <relative path>`` or
+        If the file does not exist or lists no file, or for a line that is not ``<64 hex digits> <relative path>`` or
         whose path is absolute or leaves the dataset folder (``..``), naming the line.
     """
     path = Path(path)
@@ -85,6 +85,8 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestEntry]:
         if rel.startswith("/") or ".." in parts:
             raise ManifestError(f"{path}, line {number}: path {rel!r} leaves the dataset folder - refusing it")
         entries.append(ManifestEntry(digest.lower(), rel))
+    if not entries:  # verifying nothing would report a damaged dataset as intact
+        raise ManifestError(f"{path}: lists no file - the manifest is empty; take it again from the dataset's source")
     return entries
 
 
@@ -125,9 +127,24 @@ class VerifyReport:
             )
         return "\n".join(lines)
 
-    def raise_if_bad(self) -> None:
-        if not self.ok:
-            raise ManifestError(self.summary())
+    def forgive(self, paths: set[str]) -> list[str]:
+        """Take ``paths`` (relative) off the missing and corrupted lists; returns those taken off."""
+        gone = sorted(({*self.missing} | {rel for rel, _, _ in self.corrupted}) & paths)
+        self.missing = [rel for rel in self.missing if rel not in paths]
+        self.corrupted = [c for c in self.corrupted if c[0] not in paths]
+        return gone
+
+    def raise_if_bad(self, *, fix: str = "") -> None:
+        """Raise :class:`ManifestError` in one line naming the first problems, if there are any."""
+        if self.ok:
+            return
+        problems = [f"missing {rel}" for rel in self.missing] + [f"corrupted {rel}" for rel, _, _ in self.corrupted]
+        problems += [f"unlisted {rel}" for rel in self.unlisted]
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        advice = self.summary().splitlines()[-1].strip().removeprefix("-> ")
+        raise ManifestError(
+            f"{self.root}: {len(problems)} of {self.checked} files fail {MANIFEST_NAME} ({shown}) - {advice}{fix}"
+        )
 
 
 def _hash_cache_path() -> Path:

@@ -153,10 +153,15 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, quick_
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, books / "07_broken.ipynb")
     monkeypatch.setattr(reproduce, "notebooks_dir", lambda: books)
+    good = tmp_path / "out" / "notebooks" / "07_broken.ipynb"  # an earlier good run's copy
+    good.parent.mkdir(parents=True)
+    good.write_text("{}")
     with pytest.raises(NotebookError) as exc:
         reproduce.run("quick", quick_dataset, out_dir=tmp_path / "out", progress=False)
     msg = str(exc.value)
     assert "07_broken.ipynb" in msg and "ValueError: boom" in msg and "cell" in msg
+    failed = good.with_name("07_broken.failed.ipynb")
+    assert str(failed) in msg and "boom" in failed.read_text() and good.read_text() == "{}"
 
 
 def test_a_folder_that_is_not_a_dataset_is_refused_before_any_notebook(tmp_path):

@@ -110,8 +110,9 @@ def list_notebooks(only: list[str] | None = None) -> list[Path]:
 
 
 def execute_notebook(notebook: Path, target: Path, parameters: dict, *, kernel_name: str | None = None) -> Path:
-    """Execute ``notebook`` with papermill into ``target`` (atomically; a failed run keeps its
-    copy, which holds the traceback, and raises :class:`NotebookError` naming the cell).
+    """Execute ``notebook`` with papermill into ``target`` (atomically: a failed run leaves a good
+    earlier ``target`` alone, keeps its own copy, which holds the traceback, as
+    ``<name>.failed.ipynb`` beside it, and raises :class:`NotebookError` naming the cell).
 
     Parameters
     ----------
@@ -144,9 +145,16 @@ def execute_notebook(notebook: Path, target: Path, parameters: dict, *, kernel_n
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except pm.PapermillExecutionError as exc:
-            os.replace(tmp, target)  # keep the failed copy: it holds the traceback
-            raise _failure(notebook, target, exc) from None
+            failed = failed_copy(target)
+            os.replace(tmp, failed)  # keep the failed copy, which holds the traceback, beside the good one
+            raise _failure(notebook, failed, exc) from None
+    failed_copy(target).unlink(missing_ok=True)  # an earlier failure's copy no longer tells the state
     return target
+
+
+def failed_copy(target: Path) -> Path:
+    """Where :func:`execute_notebook` keeps a failed run's notebook."""
+    return target.with_name(f"{target.stem}.failed{target.suffix}")
 
 
 @dataclass
