@@ -249,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int, default=None)
     _add_scheduler(p)
     p.add_argument(
-        "--skip-unreadable", action="store_true", help="go on without recordings that cannot be read or fail MANIFEST.txt"
+        "--skip-unreadable",
+        action="store_true",
+        help="go on without recordings that cannot be read or fail MANIFEST.txt",
     )
     p.add_argument("--quiet", action="store_true")
 
