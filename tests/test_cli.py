@@ -324,6 +324,12 @@ def test_train_then_predict_from_the_command_line(quick_dataset, tmp_path):
     res = _run("predict", str(model), str(broken), str(new), "-o", str(out))
     assert res.returncode == 1 and "skipped: " in res.stderr and "broken.wav: truncated" in res.stderr
     assert out.read_bytes() == good and pd.read_csv(tmp_path / "predictions.incomplete.csv").equals(per_call)
+    # a calls table that names none of the recordings is refused, nothing written
+    other = tmp_path / "other_calls.csv"
+    other.write_text("recording,onset_s,offset_s\nother.wav,0.1,0.2\n")
+    res = _run("predict", str(model), str(new), "--calls", str(other), "-o", str(out))
+    assert res.returncode == 2 and "none of its 1 calls belongs to the recordings given" in res.stderr
+    assert out.read_bytes() == good
     # the output is never one of the inputs
     res = _run("predict", str(model), str(new), "-o", str(model))
     assert res.returncode == 2 and "is one of the inputs" in res.stderr and model.is_file()

@@ -102,6 +102,14 @@ def test_a_ragged_call_table_is_refused_not_shifted(tmp_path, capsys):
     assert not (tmp_path / "out.txt").exists()
 
 
+def test_a_call_before_the_recording_starts_is_refused(tmp_path, capsys):
+    table = tmp_path / "negative.csv"
+    table.write_text("onset_s,offset_s\n0.1,0.2\n-0.3,-0.25\n")
+    status, err = _main(capsys, "convert", str(table), "--to", "raven", "-o", str(tmp_path / "out.txt"))
+    assert status == 2 and "negative.csv: call 2 starts before the recording (-0.3 s)" in err
+    assert not (tmp_path / "out.txt").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

@@ -158,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "verify",
         "check a dataset folder against its MANIFEST.txt",
-        "Hashes every listed file (SHA256) and names the missing and corrupted ones; changes nothing in the\n"
-        "dataset (the digests are cached under the cache folder, so a second check of unchanged files is quick).\n"
+        "Hashes every listed file (SHA256) and names the missing and corrupted ones; writes nothing in the\n"
+        "dataset (the digests are cached in the cache folder, so a second check of unchanged files is quick).\n"
         "Exit status 1 if any file is missing or differs.",
         "usvlib verify data/donders --only 'Data/RawRecordings/Sex/*'",
         _cmd_verify,

@@ -159,6 +159,16 @@ def cmd_predict(args) -> int:
         return 2
     per_call = pd.concat([p[0] for p in parts], ignore_index=True)
     per_recording = pd.concat([p[1] for p in parts], ignore_index=True)
+    if calls is not None and len(per_call) < len(calls):
+        if len(per_call) == 0:
+            named = ", ".join(sorted(calls.recording.astype(str).unique())[:3]) if "recording" in calls else "?"
+            print(
+                f"error: {args.calls}: none of its {len(calls)} calls belongs to the recordings given (it names "
+                f"{named}) - give those recordings, or name them in the table by path or file name",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"note: {len(calls) - len(per_call)} calls of {args.calls} name none of the recordings", file=sys.stderr)
     if failures and (out.exists() or summary.exists()):
         # an incomplete result never replaces an earlier one: it goes beside it
         out = out.with_name(f"{out.stem}.incomplete{out.suffix}")

@@ -35,7 +35,7 @@ def finish_calls(table: pd.DataFrame, path: Path, used: dict[str, str], tool: st
     Raises
     ------
     UsvlibError
-        Naming the file, for times that are not finite or an offset before its onset.
+        Naming the file, for times that are not finite or negative, or an offset before its onset.
     """
     out = table.copy()
     for column in ("onset_s", "offset_s"):
@@ -47,6 +47,13 @@ def finish_calls(table: pd.DataFrame, path: Path, used: dict[str, str], tool: st
                 f"{int(np.flatnonzero(bad)[0]) + 1}) - is this a {tool} file?"
             )
         out[column] = values
+    negative = out.onset_s.to_numpy() < 0
+    if negative.any():
+        row = int(np.flatnonzero(negative)[0]) + 1
+        raise UsvlibError(
+            f"{path}: call {row} starts before the recording ({out.onset_s.iloc[row - 1]:g} s) - times are "
+            f"seconds from the recording's start; is this a {tool} file?"
+        )
     backwards = out.offset_s.to_numpy() < out.onset_s.to_numpy()
     if backwards.any():
         row = int(np.flatnonzero(backwards)[0]) + 1
