@@ -67,7 +67,7 @@ def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_op
         raise UsvlibError(f"{path}: cannot be read as a {what} ({reason}) - {fix}") from None
 
 
-def check_output_file(path: str | os.PathLike, *, inputs=()) -> Path:
+def check_output_file(path: str | os.PathLike, *, inputs=(), example_name: str = "calls.csv") -> Path:
     """Check, before any work, that a file can be written at ``path``.
 
     Parameters
@@ -75,6 +75,8 @@ def check_output_file(path: str | os.PathLike, *, inputs=()) -> Path:
     path : path-like
     inputs : iterable of path-like
         The command's input files: writing over one of them would lose it.
+    example_name : str
+        A file name to suggest when ``path`` is a folder.
 
     Returns
     -------
@@ -93,7 +95,7 @@ def check_output_file(path: str | os.PathLike, *, inputs=()) -> Path:
     if any(_same_file(path, given) for given in inputs):
         raise OutputError(f"{path}: is one of the inputs - choose another output name")
     if path.is_dir():
-        raise OutputError(f"{path}: is a folder - give a file name, e.g. {path / 'calls.csv'}")
+        raise OutputError(f"{path}: is a folder - give a file name, e.g. {path / example_name}")
     parent = path.parent
     _nearest_folder(path, parent, "path", writable=False)
     try:

@@ -221,6 +221,8 @@ def load_classifier(path: str | os.PathLike) -> TrainedClassifier:
         spectrogram settings this version does not make.
     """
     path = Path(path)
+    if path.is_dir():
+        raise UsvlibError(f"{path}: is a folder - give the classifier's file, the one 'usvlib train -o' wrote")
     if not path.is_file():
         raise UsvlibError(f"{path}: no such file - train one with 'usvlib train MANIFEST.csv -o {path.name}'")
     _check_model_file(path)

@@ -104,7 +104,7 @@ def cmd_train(args) -> int:
     from usvlib.classify import train_classifier
     from usvlib.user import load_user_recordings
 
-    out = check_output_file(args.output, inputs=[args.manifest])
+    out = check_output_file(args.output, inputs=[args.manifest], example_name="classifier.usvmodel")
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -125,6 +125,8 @@ def guess_format(path: str | os.PathLike) -> str:
         If the file is missing or its first line matches no known format.
     """
     path = Path(path)
+    if path.is_dir():
+        raise UsvlibError(f"{path}: is a folder - give the path of a call table file")
     if not path.is_file():
         raise UsvlibError(f"{path}: no such file")
     if path.suffix.lower() == ".mat":
