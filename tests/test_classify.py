@@ -79,7 +79,7 @@ def test_train_save_load_predict_round_trip(quick_dataset, tmp_path):
 def test_a_file_that_is_not_a_classifier_is_refused_in_one_line(tmp_path):
     bad = tmp_path / "x.usvmodel"
     bad.write_bytes(b"not a model")
-    with pytest.raises(UsvlibError, match="x.usvmodel: not a usvlib classifier"):
+    with pytest.raises(UsvlibError, match="x.usvmodel: damaged or not a usvlib classifier"):
         load_classifier(bad)
     torch.save({"state_dict": {}, "meta": '{"format": 99, "usvlib_version": "9.0"}'}, bad)
     with pytest.raises(UsvlibError, match="file format 99 .*retrain it"):

@@ -330,6 +330,12 @@ def test_train_then_predict_from_the_command_line(quick_dataset, tmp_path):
     res = _run("predict", str(model), str(new), "--calls", str(other), "-o", str(out))
     assert res.returncode == 2 and "none of its 1 calls belongs to the recordings given" in res.stderr
     assert out.read_bytes() == good
+    anonymous = tmp_path / "anonymous_calls.csv"  # no recording column: whose calls, of two recordings?
+    anonymous.write_text("onset_s,offset_s\n0.1,0.2\n")
+    res = _run(
+        "predict", str(model), str(new), str(sex / "Rmale_Afem03.wav"), "--calls", str(anonymous), "-o", str(out)
+    )
+    assert res.returncode == 2 and "can serve one recording only" in res.stderr and out.read_bytes() == good
     # the output is never one of the inputs
     res = _run("predict", str(model), str(new), "-o", str(model))
     assert res.returncode == 2 and "is one of the inputs" in res.stderr and model.is_file()

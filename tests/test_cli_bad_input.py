@@ -83,7 +83,7 @@ def test_an_unreadable_recording_is_an_audio_error(tmp_path, recording, monkeypa
             b"path,animal,sex\n/x/\xff.wav,a1,female\n",
             "not UTF-8 text (byte 0xff on line 2) - save the manifest as UTF-8",
         ),
-        (b"path,animal,sex\n/x/a.wav,a1,female,extra\n", "the first row has more fields than the header"),
+        (b"path,animal,sex\n/x/a.wav,a1,female,extra\n", "the first row has 1 more field(s) than the header"),
         (b"path,animal,sex\n/x/a.wav,a1,female\n/x/b.wav,a2,male,extra\n", "Expected 3 fields in line 3, saw 4"),
     ],
 )
@@ -98,7 +98,7 @@ def test_a_ragged_call_table_is_refused_not_shifted(tmp_path, capsys):
     table = tmp_path / "ragged.csv"
     table.write_text("recording,onset_s,offset_s\nrec.wav,0.2,0.23,5,6\n")
     status, err = _main(capsys, "convert", str(table), "--to", "raven", "-o", str(tmp_path / "out.txt"))
-    assert status == 2 and "ragged.csv: the first row has more fields than the header" in err
+    assert status == 2 and "ragged.csv: the first row has 2 more field(s) than the header" in err
     assert not (tmp_path / "out.txt").exists()
 
 
@@ -124,6 +124,28 @@ def test_bad_options_are_refused_before_any_work(recording, capsys, args, says):
     assert exc.value.code == 2 and says in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "scheduler:8786", "tcp://[::1]:8786", "local"])
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://10.0.0.5:8786", "scheduler:8786", "tls://dask-head.lab.org:8786", "tcp://[fe80::1%eth0]:8786", "local"],
+)
 def test_scheduler_addresses_that_dask_takes_are_accepted(address):
     assert cli._scheduler_address(address) == address
+    assert cli._scheduler_address("") is None  # --scheduler "$UNSET" is as if it were not given
+
+
+def test_r_row_names_are_dropped_and_other_long_rows_refused(tmp_path):
+    from usvlib._io import read_csv_checked
+    from usvlib.errors import UsvlibError
+
+    r_table = tmp_path / "r.csv"  # R's write.table(sep=","): row names the header does not name
+    r_table.write_text('"path","animal","sex"\n"1","a.wav","m1","male"\n"2","b.wav","f1","female"\n')
+    table = read_csv_checked(r_table, "manifest", "fix", dtype=str)
+    assert table.columns.tolist() == ["path", "animal", "sex"] and table.path.tolist() == ["a.wav", "b.wav"]
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text("path,animal,sex\n/x/a.wav,a1,female,extra\n")
+    with pytest.raises(UsvlibError, match="shifted.csv: the first row has 1 more field"):
+        read_csv_checked(shifted, "manifest", "fix", dtype=str)
+    mixed = tmp_path / "mixed.csv"  # a valid two-byte character before the bad byte
+    mixed.write_bytes(b"path,animal,sex\nx\xc3\xa9.wav,a,male\nb.wav,b,female\n\xa9c.wav,c,male\n")
+    with pytest.raises(UsvlibError, match="byte 0xa9 on line 4"):
+        read_csv_checked(mixed, "manifest", "fix", dtype=str)

@@ -131,6 +131,11 @@ def test_corrupted_synthetic_wav(tiny_dataset):
     assert any("Rmale_Afem02.wav: missing or corrupted" in note for note in ds.notes)
     # without verification, the damage is invisible to the loader: that is what the manifest is for
     assert len(load_dataset(tiny_dataset, verify="none").recordings) == 20
+    # a recording that is gone altogether is left out the same way
+    (tiny_dataset / "Data/RawRecordings/Sex/Rfem_Afem01.wav").unlink()
+    with pytest.warns(UserWarning) as caught:
+        ds = load_dataset(tiny_dataset, rehash=True, skip_unreadable=True)
+    assert len(ds.recordings) == 18 and any("Rfem_Afem01.wav: missing" in str(w.message) for w in caught)
 
 
 def test_truncated_recording_is_named(tiny_dataset):

@@ -21,14 +21,14 @@ def one_second(tmp_path):
         (pd.DataFrame({"onset_s": [0.1]}), "needs columns onset_s and offset_s"),
         (
             pd.DataFrame({"onset_s": [np.nan], "offset_s": [0.2]}),
-            "1 call(s) of the calls table, the first at nan-0.2 s: onset_s or offset_s is",
+            "1 call(s) of the calls table, the first at nan-0.2000 s: onset_s or offset_s is",
         ),
         (
             pd.DataFrame({"onset_s": [0.1, 0.5], "offset_s": [0.2, 0.4]}),
-            "the first at 0.5-0.4 s: offset_s is not after",
+            "the first at 0.5000-0.4000 s: offset_s is not after",
         ),
         (pd.DataFrame({"onset_s": [1.5], "offset_s": [1.6]}), "starts outside the recording (0 to 1.000 s)"),
-        (pd.DataFrame({"onset_s": [0.5, 0.99], "offset_s": [0.6, 1.2]}), "at 0.99-1.2 s: the call ends after the"),
+        (pd.DataFrame({"onset_s": [0.5, 0.99], "offset_s": [0.6, 1.2]}), "at 0.9900-1.2000 s: the call ends after the"),
         (pd.DataFrame({"onset_s": [0.5, 0.1], "offset_s": [0.6, 0.2]}), "not sorted by onset_s"),
         (pd.DataFrame({"onset_s": ["a"], "offset_s": ["b"]}), "must be numbers"),
     ],

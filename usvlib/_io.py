@@ -29,8 +29,9 @@ def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_op
     fix : str
         What to do about a file pandas cannot parse ("save it as comma-separated text").
     **read_csv_options
-        Passed to ``pandas.read_csv``; ``index_col=False`` is always used, so that a row with
-        more fields than the header is an error rather than a silently shifted row.
+        Passed to ``pandas.read_csv``. The index is never taken from the data, so that a row with
+        more fields than the header is an error rather than a silently shifted row; only rows that
+        all start with the row names 1, 2, ... (R's ``write.table``) are read, without them.
 
     Raises
     ------
@@ -48,20 +49,35 @@ def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_op
         raise UsvlibError(f"{path}: is a folder - give the path of the {what} (a CSV file)")
     if not path.is_file():
         raise UsvlibError(f"{path}: no such file - check the path of the {what}")
-    try:
+
+    def read(index_col):
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a long row would shift silently
-            return pd.read_csv(path, index_col=False, **read_csv_options)
+            return pd.read_csv(path, index_col=index_col, **read_csv_options)
+
+    try:
+        try:
+            return read(False)
+        except pd.errors.ParserWarning:
+            table = read(None)  # pandas takes the extra leading fields as an index
+            numbered = [str(i) for i in range(1, len(table) + 1)]
+            if table.index.nlevels == 1 and table.index.astype(str).tolist() == numbered:
+                return table.reset_index(drop=True)  # R's write.table: row names 1, 2, ... the header lacks
+            raise UsvlibError(
+                f"{path}: the first row has {table.index.nlevels} more field(s) than the header - {fix}"
+            ) from None
     except PermissionError:
         raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         data = path.read_bytes()
-        line = data[: max(data.find(exc.object[exc.start : exc.end]), 0)].count(b"\n") + 1
-        raise UsvlibError(
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}) - save the {what} as UTF-8"
-        ) from None
-    except pd.errors.ParserWarning:
-        raise UsvlibError(f"{path}: the first row has more fields than the header - {fix}") from None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as first:
+            line = data[: first.start].count(b"\n") + 1
+            where = f"byte 0x{data[first.start]:02x} on line {line}"
+        else:
+            where = "in another encoding"
+        raise UsvlibError(f"{path}: not UTF-8 text ({where}) - save the {what} as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = " ".join(str(exc).split())  # pandas' parser errors can span lines
         raise UsvlibError(f"{path}: cannot be read as a {what} ({reason}) - {fix}") from None

@@ -60,6 +60,8 @@ def _open(path: str | os.PathLike) -> Iterator[tuple[io.BufferedIOBase, int]]:
             raise AudioError(f"{archive}: no such archive - check the path of {text}")
         try:
             zf = zipfile.ZipFile(archive)
+        except PermissionError:
+            raise AudioError(f"{archive}: cannot be read (permission denied) - check the file's permissions") from None
         except zipfile.BadZipFile:
             raise AudioError(
                 f"{archive}: not a readable zip archive - re-copy it (usvlib verify checks the dataset)"

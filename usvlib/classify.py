@@ -194,10 +194,12 @@ def _check_model_file(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()
     except zipfile.BadZipFile:
-        raise UsvlibError(f"{path}: not a usvlib classifier - give the file 'usvlib train' wrote") from None
+        raise UsvlibError(
+            f"{path}: damaged or not a usvlib classifier - give the file 'usvlib train' wrote, copied again"
+        ) from None
     except PermissionError:
         raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
-    except (OSError, EOFError, ValueError) as exc:  # zlib errors of a damaged member among them
+    except Exception as exc:  # a damaged member raises what its decompressor raises (zlib.error, ...)
         raise UsvlibError(f"{path}: damaged ({type(exc).__name__}) - copy it again, or retrain") from None
     if damaged is not None:
         raise UsvlibError(f"{path}: damaged (the checksum of {damaged} fails) - copy it again, or retrain")

@@ -110,13 +110,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
-_SCHEDULER_ADDRESS = re.compile(r"([a-z][a-z0-9+]*://)?(\[[0-9a-fA-F:]+\]|[^\s:/\[\]]+):\d{1,5}")
+_SCHEDULER_ADDRESS = re.compile(r"([a-z][a-z0-9+]*://)?(\[[0-9a-fA-F:]+(%[^\]\s]+)?\]|[^\s:/\[\]]+):\d{1,5}")
 
 
-def _scheduler_address(text: str) -> str:
-    if text != LOCAL and not _SCHEDULER_ADDRESS.fullmatch(text.strip()):
+def _scheduler_address(text: str) -> str | None:
+    text = text.strip()
+    if not text:  # --scheduler "$UNSET": as if not given ($USVLIB_SCHEDULER, else this machine)
+        return None
+    if text != LOCAL and not _SCHEDULER_ADDRESS.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r}: give a Dask scheduler's address, e.g. tcp://host:8786")
-    return text.strip()
+    return text
 
 
 def _add_scheduler(p: argparse.ArgumentParser) -> None:
@@ -187,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         "detect",
         "detect USVs in recordings and write one row per call",
         "Writes a CSV (recording, onset_s, offset_s, duration_s, frequencies, purity, SNR, score).\n"
-        "A recording that cannot be read is named and skipped; the others are done (exit status 1).",
+        "A recording that cannot be read is named and skipped; the others are done (exit status 1),\n"
+        "beside an existing table as calls.incomplete.csv.",
         "usvlib detect rec1.wav rec2.wav -o calls.csv",
         commands.cmd_detect,
     )
@@ -279,8 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         "attribute the calls of recordings to groups with a trained classifier",
         "Writes OUT (one row per call: its times, the probability of each group, the predicted group)\n"
-        "and OUT.summary (per recording: calls, mean probabilities, the share assigned to each group\n"
-        "with a 95 % Wilson interval).",
+        "and its summary (-o predictions.csv: predictions.summary.csv; per recording, the calls, mean\n"
+        "probabilities, the share assigned to each group with a 95 % Wilson interval). A recording that\n"
+        "cannot be used is named and skipped; the others are done (exit status 1), and written as\n"
+        "predictions.incomplete.csv if OUT exists.",
         "usvlib predict genotype.usvmodel rec1.wav rec2.wav -o predictions.csv",
         commands.cmd_predict,
     )
@@ -339,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except PermissionError as exc:  # wherever it was raised, the file and the fix fit on one line
         fix = "check its permissions, or choose another path"
-        print(f"error: {exc.filename}: permission denied - {fix}", file=sys.stderr)
+        print(f"error: {exc.filename2 or exc.filename or exc.strerror}: permission denied - {fix}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

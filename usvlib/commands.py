@@ -147,6 +147,8 @@ def cmd_predict(args) -> int:
 
         calls = read_calls(args.calls)
     recordings = list(dict.fromkeys(args.recordings))
+    if calls is not None:
+        _check_calls_name_the_recordings(calls, recordings, args.calls)
     parts, failures = [], {}
     for path in recordings:  # one bad recording does not stop the others
         try:
@@ -159,16 +161,6 @@ def cmd_predict(args) -> int:
         return 2
     per_call = pd.concat([p[0] for p in parts], ignore_index=True)
     per_recording = pd.concat([p[1] for p in parts], ignore_index=True)
-    if calls is not None and len(per_call) < len(calls):
-        if len(per_call) == 0:
-            named = ", ".join(sorted(calls.recording.astype(str).unique())[:3]) if "recording" in calls else "?"
-            print(
-                f"error: {args.calls}: none of its {len(calls)} calls belongs to the recordings given (it names "
-                f"{named}) - give those recordings, or name them in the table by path or file name",
-                file=sys.stderr,
-            )
-            return 2
-        print(f"note: {len(calls) - len(per_call)} calls of {args.calls} name none of the recordings", file=sys.stderr)
     if failures and (out.exists() or summary.exists()):
         # an incomplete result never replaces an earlier one: it goes beside it
         out = out.with_name(f"{out.stem}.incomplete{out.suffix}")
@@ -188,6 +180,30 @@ def cmd_predict(args) -> int:
         print(f"{row.recording}: {row.n_calls} calls" + (f"; assigned {shares}" if shares else ""))
     print(f"{len(per_call)} calls -> {out}; per recording -> {summary}")
     return 1 if failures else 0
+
+
+def _check_calls_name_the_recordings(calls, recordings: list, table) -> None:
+    """Refuse, before any work, a calls table that cannot say which calls are whose; note the
+    calls that belong to none of the recordings."""
+    from usvlib.errors import ConfigError
+    from usvlib.formats import calls_of_recording
+
+    if "recording" not in calls:
+        if len(recordings) > 1:
+            raise ConfigError(
+                f"{table}: has no column naming the recording of each call, so it can serve one recording only - "
+                "give one recording, or add a 'recording' column"
+            )
+        return
+    placed = sum(len(calls_of_recording(calls, path)) for path in recordings)
+    if placed == 0 and len(calls):
+        named = ", ".join(sorted(calls.recording.astype(str).unique())[:3])
+        raise ConfigError(
+            f"{table}: none of its {len(calls)} calls belongs to the recordings given (it names {named}) - "
+            "give those recordings, or name them in the table by path or file name"
+        )
+    if placed < len(calls):
+        print(f"note: {len(calls) - placed} calls of {table} belong to none of the recordings given", file=sys.stderr)
 
 
 def cmd_extract(args) -> int:

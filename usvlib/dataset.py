@@ -258,24 +258,24 @@ def read_recording_headers(
     for r in recordings.itertuples(index=False):
         try:
             info = audio_info(r.path)
-            info_rows.append(
-                {
-                    "rate_hz": info.rate_hz,
-                    "n_frames": info.n_frames,
-                    "duration_s": info.duration_s,
-                    "n_channels": info.n_channels,
-                }
-            )
+            info_rows.append((info.rate_hz, info.n_frames, info.duration_s, info.n_channels))
         except AudioError as exc:
             problems.append(str(exc))
-            info_rows.append({"rate_hz": np.nan, "n_frames": np.nan, "duration_s": np.nan, "n_channels": np.nan})
-    recordings = pd.concat([recordings.reset_index(drop=True), pd.DataFrame(info_rows)], axis=1)
+            info_rows.append((np.nan,) * 4)
+    info_table = pd.DataFrame(info_rows, columns=["rate_hz", "n_frames", "duration_s", "n_channels"])
+    recordings = pd.concat([recordings.reset_index(drop=True), info_table], axis=1)
     if problems:
         if not skip_unreadable:
             raise DatasetError(f"{len(problems)} recording(s) cannot be used: " + "; ".join(problems) + f" - {fix}")
         notes.extend(problems)
         recordings = recordings[recordings.rate_hz.notna()].reset_index(drop=True)
     return recordings
+
+
+def _is_recording_file(rel: str) -> bool:
+    """Whether a manifest path is a file of recordings (the loader can go on without it)."""
+    folder, _, name = rel.rpartition("/")
+    return rel == STRAIN_ZIP or (folder == SEX_DIR and bool(_RECORDING_RE.match(name.removesuffix(".wav"))))
 
 
 def _refuse_unlisted(root: Path, recordings: pd.DataFrame) -> None:
@@ -381,12 +381,17 @@ def load_dataset(
                 subset = list(verify)
             # the recordings it will read are checked against the listing below, one line each
             report = verify_manifest(root, subset=subset, rehash=rehash, unlisted=False)
+            fix = ""
             if skip_unreadable:  # the damaged recordings are left out; any other damage still stops
-                relative = recordings.path.map(lambda p: Path(os.path.relpath(p, root)).as_posix())
-                gone = report.forgive(set(relative))
+                gone = report.forgive({rel for rel in report.failing() if _is_recording_file(rel)})
                 notes.extend(f"{root / rel}: missing or corrupted (fails {MANIFEST_NAME}) - left out" for rel in gone)
-                recordings = recordings[~relative.isin(gone).to_numpy()].reset_index(drop=True)
-            report.raise_if_bad(fix="" if skip_unreadable else "; or skip damaged recordings with --skip-unreadable")
+                # a recording's file is its own path, or its archive's (archive.zip::member)
+                unpacked = recordings.path.map(lambda p: str(p).split(ZIP_SEPARATOR, 1)[0])
+                files = unpacked.map(lambda p: Path(os.path.relpath(p, root)).as_posix())
+                recordings = recordings[~files.isin(gone).to_numpy()].reset_index(drop=True)
+            elif all(_is_recording_file(rel) for rel in report.failing()):
+                fix = "; or go on without them (usvlib extract --skip-unreadable, or skip_unreadable=True)"
+            report.raise_if_bad(fix=fix)
             _refuse_unlisted(root, recordings)
 
     if read_headers:

@@ -127,6 +127,10 @@ class VerifyReport:
             )
         return "\n".join(lines)
 
+    def failing(self) -> list[str]:
+        """The listed files that are missing or corrupted (relative paths)."""
+        return [*self.missing, *(rel for rel, _, _ in self.corrupted)]
+
     def forgive(self, paths: set[str]) -> list[str]:
         """Take ``paths`` (relative) off the missing and corrupted lists; returns those taken off."""
         gone = sorted(({*self.missing} | {rel for rel, _, _ in self.corrupted}) & paths)

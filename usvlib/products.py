@@ -93,7 +93,7 @@ def check_calls(calls, path, *, duration_s: float) -> None:
             first = int(np.flatnonzero(bad)[0])
             raise DatasetError(
                 f"{path}: {int(np.sum(bad))} call(s) of the calls table, the first at "
-                f"{onset[first]:.4g}-{offset[first]:.4g} s: {what} - correct or drop them"
+                f"{onset[first]:.4f}-{offset[first]:.4f} s: {what} - correct or drop them"
             )
     if np.any(np.diff(onset) < 0):
         raise DatasetError(f"{path}: the calls table is not sorted by onset_s - sort it (calls.sort_values('onset_s'))")

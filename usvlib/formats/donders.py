@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from usvlib.errors import DatasetError
+from usvlib._io import read_csv_checked
+from usvlib.errors import DatasetError, UsvlibError
 from usvlib.properties import DONDERS_COLUMNS
 
 DEFAULT_SEX_CODES = {0: "female", 1: "male"}
@@ -69,15 +70,22 @@ def load_properties(
     if not path.is_file():
         raise DatasetError(f"{path}: no such file - the per-USV properties table is missing")
     columns = _columns_from_name(path)
-    with open(path, encoding="utf-8-sig") as fh:
-        first = fh.readline()
+    with open(path, "rb") as fh:  # the header test only; the reading below names bad bytes
+        first = fh.readline().decode("utf-8-sig", errors="replace")
     if not first.strip():
         raise DatasetError(f"{path}: the table is empty - re-copy it from the dataset")
     header = _looks_like_header(first, columns)
     try:
-        raw = pd.read_csv(path, header=0 if header else None, encoding="utf-8-sig", skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise DatasetError(f"{path}: cannot be parsed as CSV ({exc}) - check the file") from None
+        raw = read_csv_checked(
+            path,
+            "per-USV properties table",
+            "re-copy it from the dataset",
+            header=0 if header else None,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        )
+    except UsvlibError as exc:
+        raise DatasetError(str(exc)) from None
     if raw.shape[1] != len(columns):
         raise DatasetError(
             f"{path}: has {raw.shape[1]} columns but its name lists {len(columns)} ({', '.join(columns)})"
