@@ -149,3 +149,21 @@ def test_r_row_names_are_dropped_and_other_long_rows_refused(tmp_path):
     mixed.write_bytes(b"path,animal,sex\nx\xc3\xa9.wav,a,male\nb.wav,b,female\n\xa9c.wav,c,male\n")
     with pytest.raises(UsvlibError, match="byte 0xa9 on line 4"):
         read_csv_checked(mixed, "manifest", "fix", dtype=str)
+
+
+def test_a_calls_table_that_names_two_recordings_alike_is_refused(tmp_path, recording, capsys):
+    from usvlib.commands import calls_per_recording
+    from usvlib.errors import ConfigError
+    from usvlib.formats import read_calls
+
+    other = tmp_path / "b" / "rec.wav"
+    other.parent.mkdir()
+    shutil.copy(recording, other)
+    table = tmp_path / "calls.csv"
+    table.write_text("recording,onset_s,offset_s\nrec.wav,0.1,0.2\n")
+    with pytest.raises(ConfigError, match="row 1 \\(rec.wav\\) names both"):
+        calls_per_recording(read_calls(table), [recording, other], table)
+    table.write_text(f"recording,onset_s,offset_s\n{recording},0.1,0.2\n{other},0.3,0.4\nlost.wav,0.1,0.2\n")
+    mine = calls_per_recording(read_calls(table), [recording, other], table)  # by path: each its own
+    assert mine[recording].onset_s.tolist() == [0.1] and mine[other].onset_s.tolist() == [0.3]
+    assert "1 calls of" in capsys.readouterr().err  # the third names neither

@@ -147,12 +147,11 @@ def cmd_predict(args) -> int:
 
         calls = read_calls(args.calls)
     recordings = list(dict.fromkeys(args.recordings))
-    if calls is not None:
-        _check_calls_name_the_recordings(calls, recordings, args.calls)
+    per_recording_calls = calls_per_recording(calls, recordings, args.calls) if calls is not None else {}
     parts, failures = [], {}
     for path in recordings:  # one bad recording does not stop the others
         try:
-            parts.append(predict_calls(clf, [path], calls=calls))
+            parts.append(predict_calls(clf, [path], calls=per_recording_calls.get(path)))
         except UsvlibError as exc:
             failures[path] = str(exc)
             print(f"skipped: {exc}", file=sys.stderr)
@@ -182,9 +181,18 @@ def cmd_predict(args) -> int:
     return 1 if failures else 0
 
 
-def _check_calls_name_the_recordings(calls, recordings: list, table) -> None:
-    """Refuse, before any work, a calls table that cannot say which calls are whose; note the
-    calls that belong to none of the recordings."""
+def calls_per_recording(calls, recordings: list, table) -> dict:
+    """Each recording's rows of an imported calls table, checked before any work.
+
+    A row naming a recording by its exact path belongs to it alone; a row naming it by file name
+    may name only one of the recordings. Calls that belong to none are counted in a note.
+
+    Raises
+    ------
+    ConfigError
+        If no call belongs to any recording, if a row names two of them, or if the table has no
+        ``recording`` column while several recordings are given.
+    """
     from usvlib.errors import ConfigError
     from usvlib.formats import calls_of_recording
 
@@ -194,16 +202,35 @@ def _check_calls_name_the_recordings(calls, recordings: list, table) -> None:
                 f"{table}: has no column naming the recording of each call, so it can serve one recording only - "
                 "give one recording, or add a 'recording' column"
             )
-        return
-    placed = sum(len(calls_of_recording(calls, path)) for path in recordings)
-    if placed == 0 and len(calls):
-        named = ", ".join(sorted(calls.recording.astype(str).unique())[:3])
+        return {recordings[0]: calls}
+    numbered = calls.assign(_row=range(len(calls)))
+    named = calls.recording.astype(str).to_numpy()
+    owner: dict[int, object] = {}
+    for path in recordings:
+        for row in calls_of_recording(numbered, path)._row:
+            if row in owner and named[row] != str(owner[row]):
+                if named[row] == str(path):
+                    owner[row] = path  # its exact path wins over another file of the same name
+                    continue
+                raise ConfigError(
+                    f"{table}: row {row + 1} ({named[row]}) names both {owner[row]} and {path} - "
+                    "name the recordings in the table by their paths"
+                )
+            owner.setdefault(row, path)
+    if not owner and len(calls):
+        shown = ", ".join(sorted(set(named))[:3])
         raise ConfigError(
-            f"{table}: none of its {len(calls)} calls belongs to the recordings given (it names {named}) - "
+            f"{table}: none of its {len(calls)} calls belongs to the recordings given (it names {shown}) - "
             "give those recordings, or name them in the table by path or file name"
         )
-    if placed < len(calls):
-        print(f"note: {len(calls) - placed} calls of {table} belong to none of the recordings given", file=sys.stderr)
+    if len(owner) < len(calls):
+        unplaced = len(calls) - len(owner)
+        print(f"note: {unplaced} calls of {table} belong to none of the recordings given", file=sys.stderr)
+    rows = numbered._row.to_numpy()
+    return {
+        path: calls[[owner.get(int(r)) == path for r in rows]].drop(columns="recording").reset_index(drop=True)
+        for path in recordings
+    }
 
 
 def cmd_extract(args) -> int:
