@@ -184,3 +184,25 @@ def test_vocalmat_tables_are_read_from_csv_and_xlsx_without_its_noise(tmp_path):
     bad.write_text("not a workbook")
     with pytest.raises(UsvlibError, match="bad.xlsx: cannot be read as an Excel workbook"):
         formats.read_calls(bad)
+
+
+def test_split_calls_gives_each_row_to_one_recording():
+    from usvlib.errors import ConfigError
+    from usvlib.formats import split_calls
+
+    table = pd.DataFrame(
+        {
+            "recording": ["cage1/day1.wav", "day2", "cage2/day1", "other.wav"],
+            "onset_s": [0.1, 0.2, 0.3, 0.4],
+            "offset_s": [0.15, 0.25, 0.35, 0.45],
+        }
+    )
+    recordings = [("cage1/day1.wav", "cage1/day1"), ("cage2/day1.wav", "cage2/day1"), ("x/day2.wav", None)]
+    parts = split_calls(table, recordings)  # by exact path, by id, by stem; other.wav left out
+    assert [p.onset_s.tolist() for p in parts] == [[0.1], [0.3], [0.2]]
+    shared = table.assign(recording=["day1.wav"] * 4)
+    with pytest.raises(ConfigError, match="row 1 \\(day1.wav\\) names both cage1/day1.wav and cage2/day1.wav"):
+        split_calls(shared, recordings)
+    with pytest.raises(ConfigError, match="can serve one recording only"):
+        split_calls(table.drop(columns="recording"), recordings)
+    assert len(split_calls(table.drop(columns="recording"), recordings[:1])[0]) == 4

@@ -182,55 +182,28 @@ def cmd_predict(args) -> int:
 
 
 def calls_per_recording(calls, recordings: list, table) -> dict:
-    """Each recording's rows of an imported calls table, checked before any work.
-
-    A row naming a recording by its exact path belongs to it alone; a row naming it by file name
-    may name only one of the recordings. Calls that belong to none are counted in a note.
+    """Each recording's rows of an imported calls table (:func:`usvlib.formats.split_calls`),
+    checked before any work; calls that belong to none are counted in a note.
 
     Raises
     ------
     ConfigError
-        If no call belongs to any recording, if a row names two of them, or if the table has no
-        ``recording`` column while several recordings are given.
+        As ``split_calls`` does, and if no call belongs to any of the recordings.
     """
     from usvlib.errors import ConfigError
-    from usvlib.formats import calls_of_recording
+    from usvlib.formats import split_calls
 
-    if "recording" not in calls:
-        if len(recordings) > 1:
-            raise ConfigError(
-                f"{table}: has no column naming the recording of each call, so it can serve one recording only - "
-                "give one recording, or add a 'recording' column"
-            )
-        return {recordings[0]: calls}
-    numbered = calls.assign(_row=range(len(calls)))
-    named = calls.recording.astype(str).to_numpy()
-    owner: dict[int, object] = {}
-    for path in recordings:
-        for row in calls_of_recording(numbered, path)._row:
-            if row in owner and named[row] != str(owner[row]):
-                if named[row] == str(path):
-                    owner[row] = path  # its exact path wins over another file of the same name
-                    continue
-                raise ConfigError(
-                    f"{table}: row {row + 1} ({named[row]}) names both {owner[row]} and {path} - "
-                    "name the recordings in the table by their paths"
-                )
-            owner.setdefault(row, path)
-    if not owner and len(calls):
-        shown = ", ".join(sorted(set(named))[:3])
+    parts = split_calls(calls, [(path, None) for path in recordings], source=str(table))
+    placed = len(calls) if "recording" not in calls else sum(len(p) for p in parts)
+    if placed == 0 and len(calls):
+        shown = ", ".join(sorted(set(calls.recording.astype(str)))[:3])
         raise ConfigError(
             f"{table}: none of its {len(calls)} calls belongs to the recordings given (it names {shown}) - "
             "give those recordings, or name them in the table by path or file name"
         )
-    if len(owner) < len(calls):
-        unplaced = len(calls) - len(owner)
-        print(f"note: {unplaced} calls of {table} belong to none of the recordings given", file=sys.stderr)
-    rows = numbered._row.to_numpy()
-    return {
-        path: calls[[owner.get(int(r)) == path for r in rows]].drop(columns="recording").reset_index(drop=True)
-        for path in recordings
-    }
+    if placed < len(calls):
+        print(f"note: {len(calls) - placed} calls of {table} belong to none of the recordings given", file=sys.stderr)
+    return {path: part.drop(columns="recording", errors="ignore") for path, part in zip(recordings, parts, strict=True)}
 
 
 def cmd_extract(args) -> int:

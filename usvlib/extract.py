@@ -35,7 +35,7 @@ from usvlib._parallel import default_workers, process_map
 from usvlib.dataset import Dataset, load_dataset
 from usvlib.detect import DetectorParams, detect_file
 from usvlib.errors import AudioError, ConfigError, UsvlibError
-from usvlib.formats import calls_of_recording
+from usvlib.formats import split_calls
 from usvlib.metrics import match_to_truth
 from usvlib.paths import cache_dir
 from usvlib.products import ExtractParams, recording_products
@@ -184,7 +184,7 @@ def extract_dataset(
         Where call times come from: the detector, or the dataset's ground truth (synthetic data
         only). "auto" uses the truth when there is one. A call table (another tool's detections,
         :func:`usvlib.formats.read_calls`) is used as it is: its ``recording`` column names each
-        call's recording (:func:`usvlib.formats.calls_of_recording`).
+        call's recording (:func:`usvlib.formats.split_calls`).
     experiments : tuple of str, optional
         Which recordings: those of these experiments (``"sex"``, ``"strain"``, a user
         manifest's ``"user"`` or its own names); default every used recording of the dataset.
@@ -261,7 +261,8 @@ def extract_dataset(
     started = time.perf_counter()
     jobs = []
     if imported is not None:
-        per_recording = [calls_of_recording(imported, r.path, r.recording) for r in recordings.itertuples()]
+        pairs = [(r.path, r.recording) for r in recordings.itertuples()]
+        per_recording = split_calls(imported, pairs, source=str(imported.attrs.get("path", "the calls table")))
         _check_import_matches(imported, recordings, per_recording)
     for i, r in recordings.iterrows():
         truth = None

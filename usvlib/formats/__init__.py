@@ -25,10 +25,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from usvlib._io import atomic_path
-from usvlib.errors import UsvlibError
+from usvlib.errors import ConfigError, UsvlibError
 from usvlib.formats._table import finish_calls, read_text_table, require_columns
 from usvlib.formats.deepsqueak import read_deepsqueak
 from usvlib.formats.donders import DEFAULT_SEX_CODES, SEX_WORDS, load_properties
@@ -56,6 +57,7 @@ __all__ = [
     "read_simple_seq",
     "read_usvseg",
     "read_vocalmat",
+    "split_calls",
     "write_calls",
     "write_raven",
     "write_simple_seq",
@@ -247,3 +249,61 @@ def calls_of_recording(calls: pd.DataFrame, path: str | os.PathLike, recording: 
         named = calls.recording.astype(str)
         mine = calls[named.isin(wanted) | named.map(lambda r: bool(_names_of(r) & wanted))]
     return mine.sort_values("onset_s", kind="stable").reset_index(drop=True)
+
+
+def split_calls(
+    calls: pd.DataFrame, recordings: list[tuple[str | os.PathLike, str | None]], *, source: str = "the calls table"
+) -> list[pd.DataFrame]:
+    """Each recording's rows of an imported call table; no row goes to two recordings.
+
+    A row naming a recording by its exact path or id belongs to that recording alone; a row
+    naming it by file name or name without the suffix (as :func:`calls_of_recording` matches)
+    may match only one of the recordings. Rows naming none of them are left out.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        As :func:`read_calls` returns.
+    recordings : list of (path, id or None)
+    source : str
+        The table, for messages.
+
+    Returns
+    -------
+    list of DataFrame
+        One per recording, in order, sorted by onset, index reset.
+
+    Raises
+    ------
+    ConfigError
+        If a row names two of the recordings by file name, or if the table has no ``recording``
+        column while there are several recordings.
+    """
+    if "recording" not in calls:
+        if len(recordings) > 1:
+            raise ConfigError(
+                f"{source}: has no column naming the recording of each call, so it can serve one recording "
+                "only - give one recording, or add a 'recording' column"
+            )
+        return [calls.sort_values("onset_s", kind="stable").reset_index(drop=True)] * len(recordings)
+    named = calls.recording.astype(str).to_numpy()
+    names = np.unique(named)
+    owner = np.full(len(calls), -1)
+    for k, (path, rid) in enumerate(recordings):  # exact paths and ids first: they are unambiguous
+        exact = np.isin(named, [str(path)] + ([str(rid)] if rid is not None else []))
+        owner[exact & (owner < 0)] = k
+    taken_exactly = owner >= 0
+    for k, (path, rid) in enumerate(recordings):
+        wanted = _names_of(path) | ({str(rid)} if rid is not None else set())
+        loose = np.isin(named, [n for n in names if n in wanted or _names_of(n) & wanted]) & ~taken_exactly
+        clash = loose & (owner >= 0) & (owner != k)
+        if clash.any():
+            row = int(np.flatnonzero(clash)[0])
+            raise ConfigError(
+                f"{source}: row {row + 1} ({named[row]}) names both {recordings[owner[row]][0]} and {path} - "
+                "name the recordings in the table by their paths"
+            )
+        owner[loose] = k
+    return [
+        calls[owner == k].sort_values("onset_s", kind="stable").reset_index(drop=True) for k in range(len(recordings))
+    ]
