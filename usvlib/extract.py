@@ -139,9 +139,18 @@ def _checked_import(calls: pd.DataFrame) -> pd.DataFrame:
     return calls
 
 
-def _check_import_matches(imported: pd.DataFrame, recordings: pd.DataFrame, per_recording: list) -> None:
-    """Refuse a call table that names none of the recordings; warn of the calls it cannot place."""
-    n_placed = sum(len(p) for p in per_recording)
+def imported_calls_per_recording(imported: pd.DataFrame, recordings: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each recording's rows of an imported call table (:func:`usvlib.formats.split_calls`, by
+    path, file name or the manifest's id); warns of the calls it cannot place.
+
+    Raises
+    ------
+    ConfigError
+        If no call belongs to a listed recording, or as ``split_calls`` does.
+    """
+    pairs = [(r.path, r.recording) for r in recordings.itertuples()]
+    per_recording = split_calls(imported, pairs, source=str(imported.attrs.get("path", "the calls table")))
+    n_placed = sum(len(p) for p in per_recording) if "recording" in imported else len(imported)
     if n_placed == 0 and len(imported):
         named = sorted(imported.recording.astype(str).unique())[:3] if "recording" in imported else []
         raise ConfigError(
@@ -149,11 +158,12 @@ def _check_import_matches(imported: pd.DataFrame, recordings: pd.DataFrame, per_
             f"{', '.join(named) or 'no recording'}; the manifest lists {', '.join(recordings.recording[:3])}) - "
             "name the recordings as in the manifest (path, file name or id)"
         )
-    if n_placed < len(imported) and "recording" in imported:
+    if n_placed < len(imported):
         warnings.warn(
             f"{len(imported) - n_placed} of {len(imported)} imported calls name no listed recording and are left out",
             stacklevel=3,
         )
+    return per_recording
 
 
 def _channel_of(recording) -> int | None:
@@ -261,9 +271,7 @@ def extract_dataset(
     started = time.perf_counter()
     jobs = []
     if imported is not None:
-        pairs = [(r.path, r.recording) for r in recordings.itertuples()]
-        per_recording = split_calls(imported, pairs, source=str(imported.attrs.get("path", "the calls table")))
-        _check_import_matches(imported, recordings, per_recording)
+        per_recording = imported_calls_per_recording(imported, recordings)
     for i, r in recordings.iterrows():
         truth = None
         if ds.ground_truth is not None:

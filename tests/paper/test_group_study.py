@@ -80,6 +80,11 @@ def test_a_study_that_cannot_work_is_refused_before_any_work_with_what_to_do(tin
         "fewer than 2 animals ('male': Rmale_Afem01)" in res.stderr and "add recordings of another animal" in res.stderr
     )
     assert not (tmp_path / "o1").exists()  # nothing written
+    lost = tmp_path / "lost_calls.csv"
+    lost.write_text("recording,onset_s,offset_s\nnot_mine.wav,0.1,0.2\n")
+    res = _run("study", str(manifest), "--group", "sex", "--out", str(tmp_path / "o0"), "--calls", str(lost))
+    assert res.returncode == 2 and "none of the 1 imported calls belongs to a listed recording" in res.stderr
+    assert not (tmp_path / "o0").exists()  # refused before the notebook ran
     table.assign(sex="female").to_csv(tmp_path / "same.csv", index=False)
     with pytest.raises(DatasetError, match="every recording is in group 'female'"):
         check_groups(load_user_recordings(tmp_path / "same.csv", group_column="sex"))

@@ -143,6 +143,9 @@ def study_context(
     DatasetError
         For a manifest that does not load or fails the checks (``group_study.check_groups``),
         or one naming several experiments.
+    ConfigError
+        For a call table none of whose calls belongs to a listed recording, or whose rows name
+        two recordings (``usvlib.extract.imported_calls_per_recording``).
     """
     from usvlib.paper.plots import apply_style
     from usvlib.user import load_user_recordings
@@ -164,11 +167,17 @@ def study_context(
             "one experiment: write one manifest per experiment"
         )
     groups = check_groups(dataset, where=str(manifest))
+    imported = _imported_calls(calls)
+    if not isinstance(imported, str):  # whose calls are whose, before any work
+        from usvlib.extract import imported_calls_per_recording
+
+        with warnings.catch_warnings(record=True) as unplaced:
+            warnings.simplefilter("always")
+            imported_calls_per_recording(imported, dataset.recordings)
+        caught.extend(unplaced)
     out = Path(out_dir) if out_dir else project_root() / "build" / "study" / manifest.stem
     apply_style()
-    return StudyContext(
-        manifest, group, dataset, prof, out, groups, _imported_calls(calls), label, [str(w.message) for w in caught]
-    )
+    return StudyContext(manifest, group, dataset, prof, out, groups, imported, label, [str(w.message) for w in caught])
 
 
 @dataclass
