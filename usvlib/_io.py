@@ -42,7 +42,7 @@ def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_op
 
     import pandas as pd
 
-    from usvlib.errors import UsvlibError
+    from usvlib.errors import UsvlibError, permission_denied
 
     path = Path(path)
     if path.is_dir():
@@ -67,7 +67,7 @@ def read_csv_checked(path: str | os.PathLike, what: str, fix: str, **read_csv_op
                 f"{path}: the first row has {table.index.nlevels} more field(s) than the header - {fix}"
             ) from None
     except PermissionError:
-        raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
+        raise UsvlibError(permission_denied(path)) from None
     except UnicodeDecodeError:
         data = path.read_bytes()
         try:

@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 
 from usvlib._io import atomic_path
-from usvlib.errors import AudioError
+from usvlib.errors import AudioError, permission_denied
 
 MIN_RATE_HZ = 200_000
 """Lowest sampling rate accepted: mouse USVs reach 100-120 kHz, so Nyquist must be above that."""
@@ -61,7 +61,7 @@ def _open(path: str | os.PathLike) -> Iterator[tuple[io.BufferedIOBase, int]]:
         try:
             zf = zipfile.ZipFile(archive)
         except PermissionError:
-            raise AudioError(f"{archive}: cannot be read (permission denied) - check the file's permissions") from None
+            raise AudioError(permission_denied(archive)) from None
         except zipfile.BadZipFile:
             raise AudioError(
                 f"{archive}: not a readable zip archive - re-copy it (usvlib verify checks the dataset)"
@@ -82,7 +82,7 @@ def _open(path: str | os.PathLike) -> Iterator[tuple[io.BufferedIOBase, int]]:
     try:
         fh = open(p, "rb")  # closed by the with below; only the opening's error is translated
     except PermissionError:
-        raise AudioError(f"{p}: cannot be read (permission denied) - check the file's permissions") from None
+        raise AudioError(permission_denied(p)) from None
     with fh:
         yield fh, p.stat().st_size
 

@@ -46,7 +46,7 @@ from usvlib.crossval.inference import multiclass_statistics
 from usvlib.crossval.runner import fold_threads
 from usvlib.dataset import Dataset
 from usvlib.detect import DetectorParams
-from usvlib.errors import DatasetError, UsvlibError
+from usvlib.errors import DatasetError, UsvlibError, permission_denied
 from usvlib.metrics import balanced_accuracy
 from usvlib.models.cnn import CallCNN
 from usvlib.paths import cache_dir
@@ -198,7 +198,7 @@ def _check_model_file(path: Path) -> None:
             f"{path}: damaged or not a usvlib classifier - give the file 'usvlib train' wrote, copied again"
         ) from None
     except PermissionError:
-        raise UsvlibError(f"{path}: cannot be read (permission denied) - check the file's permissions") from None
+        raise UsvlibError(permission_denied(path)) from None
     except Exception as exc:  # a damaged member raises what its decompressor raises (zlib.error, ...)
         raise UsvlibError(f"{path}: damaged ({type(exc).__name__}) - copy it again, or retrain") from None
     if damaged is not None:

@@ -194,7 +194,7 @@ def calls_per_recording(calls, recordings: list, table) -> dict:
     from usvlib.formats import split_calls
 
     parts = split_calls(calls, [(path, None) for path in recordings], source=str(table))
-    placed = len(calls) if "recording" not in calls else sum(len(p) for p in parts)
+    placed = sum(len(p) for p in parts)
     if placed == 0 and len(calls):
         shown = ", ".join(sorted(set(calls.recording.astype(str)))[:3])
         raise ConfigError(

@@ -225,9 +225,8 @@ def _strain_recordings(root: Path, notes: list[str]) -> list[dict]:
     return rows
 
 
-SKIP_UNREADABLE_FIX = (
-    "repair or remove them (usvlib extract --skip-unreadable, or skip_unreadable=True in Python, goes on without them)"
-)
+_GO_ON = "usvlib extract --skip-unreadable, or skip_unreadable=True in Python"
+SKIP_UNREADABLE_FIX = f"repair or remove them ({_GO_ON}, goes on without them)"
 
 
 def read_recording_headers(
@@ -390,7 +389,7 @@ def load_dataset(
                 files = unpacked.map(lambda p: Path(os.path.relpath(p, root)).as_posix())
                 recordings = recordings[~files.isin(gone).to_numpy()].reset_index(drop=True)
             elif all(_is_recording_file(rel) for rel in report.failing()):
-                fix = "; or go on without them (usvlib extract --skip-unreadable, or skip_unreadable=True)"
+                fix = f"; or go on without them ({_GO_ON})"
             report.raise_if_bad(fix=fix)
             _refuse_unlisted(root, recordings)
 

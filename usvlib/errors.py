@@ -11,6 +11,11 @@ class UsvlibError(Exception):
     """Base class of all errors about the user's input, data or configuration."""
 
 
+def permission_denied(path) -> str:
+    """The message for a file the user may not read."""
+    return f"{path}: cannot be read (permission denied) - check the file's permissions"
+
+
 class AudioError(UsvlibError, ValueError):
     """A recording cannot be used (wrong rate, channels, empty, truncated, not a WAV)."""
 

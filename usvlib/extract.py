@@ -150,7 +150,7 @@ def imported_calls_per_recording(imported: pd.DataFrame, recordings: pd.DataFram
     """
     pairs = [(r.path, r.recording) for r in recordings.itertuples()]
     per_recording = split_calls(imported, pairs, source=str(imported.attrs.get("path", "the calls table")))
-    n_placed = sum(len(p) for p in per_recording) if "recording" in imported else len(imported)
+    n_placed = sum(len(p) for p in per_recording)
     if n_placed == 0 and len(imported):
         named = sorted(imported.recording.astype(str).unique())[:3] if "recording" in imported else []
         raise ConfigError(

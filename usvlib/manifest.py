@@ -116,16 +116,16 @@ class VerifyReport:
             lines.append(f"  UNLISTED  {rel} (a recording {MANIFEST_NAME} does not list: it cannot be checked)")
         if self.optional_missing:
             lines.append(f"  ({len(self.optional_missing)} macOS 'Icon' files absent: harmless)")
-        if self.ok:
-            lines.append("  all files present and intact")
-        elif self.unlisted and not (self.missing or self.corrupted):
-            lines.append(f"  -> remove the unlisted recordings from the dataset (or list them in {MANIFEST_NAME})")
-        else:
-            lines.append(
-                "  -> copy the missing or corrupted files again from the dataset's source "
-                "(the Donders repository, or re-run `usvlib synth` for a synthetic dataset)"
-            )
+        lines.append("  all files present and intact" if self.ok else f"  -> {self._advice()}")
         return "\n".join(lines)
+
+    def _advice(self) -> str:
+        if self.unlisted and not (self.missing or self.corrupted):
+            return f"remove the unlisted recordings from the dataset (or list them in {MANIFEST_NAME})"
+        return (
+            "copy the missing or corrupted files again from the dataset's source "
+            "(the Donders repository, or re-run `usvlib synth` for a synthetic dataset)"
+        )
 
     def failing(self) -> list[str]:
         """The listed files that are missing or corrupted (relative paths)."""
@@ -133,7 +133,7 @@ class VerifyReport:
 
     def forgive(self, paths: set[str]) -> list[str]:
         """Take ``paths`` (relative) off the missing and corrupted lists; returns those taken off."""
-        gone = sorted(({*self.missing} | {rel for rel, _, _ in self.corrupted}) & paths)
+        gone = sorted(set(self.failing()) & paths)
         self.missing = [rel for rel in self.missing if rel not in paths]
         self.corrupted = [c for c in self.corrupted if c[0] not in paths]
         return gone
@@ -145,10 +145,8 @@ class VerifyReport:
         problems = [f"missing {rel}" for rel in self.missing] + [f"corrupted {rel}" for rel, _, _ in self.corrupted]
         problems += [f"unlisted {rel}" for rel in self.unlisted]
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-        advice = self.summary().splitlines()[-1].strip().removeprefix("-> ")
-        raise ManifestError(
-            f"{self.root}: {len(problems)} of {self.checked} files fail {MANIFEST_NAME} ({shown}) - {advice}{fix}"
-        )
+        failed = f"{len(problems)} of {self.checked} files fail {MANIFEST_NAME}"
+        raise ManifestError(f"{self.root}: {failed} ({shown}) - {self._advice()}{fix}")
 
 
 def _hash_cache_path() -> Path:

@@ -242,13 +242,7 @@ def calls_of_recording(calls: pd.DataFrame, path: str | os.PathLike, recording: 
     DataFrame
         ``onset_s``, ``offset_s`` and the table's other columns, index reset.
     """
-    if "recording" not in calls:
-        mine = calls
-    else:
-        wanted = _names_of(path) | ({str(recording)} if recording is not None else set())
-        named = calls.recording.astype(str)
-        mine = calls[named.isin(wanted) | named.map(lambda r: bool(_names_of(r) & wanted))]
-    return mine.sort_values("onset_s", kind="stable").reset_index(drop=True)
+    return split_calls(calls, [(path, recording)])[0]
 
 
 def split_calls(

@@ -357,10 +357,14 @@ def planted_recording(
                 "burst": burst,
             }
         )
+    return PlantedRecording(_within_full_scale(x), rate_hz, float(snr_db), pd.DataFrame(rows))
+
+
+def _within_full_scale(x: np.ndarray) -> np.ndarray:
+    """``x`` as float32, scaled down if it exceeds full scale (a WAV cannot hold more); the
+    ratios that define the SNR are unchanged."""
     peak = float(np.abs(x).max())
-    if peak > 1:  # keep within full scale (a WAV cannot hold more); the SNR is a ratio, unchanged
-        x /= peak
-    return PlantedRecording(x.astype(np.float32), rate_hz, float(snr_db), pd.DataFrame(rows))
+    return (x / peak if peak > 1 else x).astype(np.float32)
 
 
 def benchmark_set(
@@ -420,10 +424,7 @@ def with_low_frequency_noise(
     sos = signal.butter(8, cutoff_hz, "low", fs=recording.rate_hz, output="sos")
     noise = signal.sosfilt(sos, rng.standard_normal(len(x)))
     x += noise * (x.std() * 10 ** (level_db / 20) / noise.std())
-    peak = float(np.abs(x).max())
-    if peak > 1:
-        x /= peak
-    return dataclasses.replace(recording, samples=x.astype(np.float32))
+    return dataclasses.replace(recording, samples=_within_full_scale(x))
 
 
 def duration_band(duration_s) -> pd.Categorical:
